@@ -1,0 +1,5 @@
+"""``python -m gancolor`` is the same as the ``gancolor`` command."""
+
+from gancolor.cli import main
+
+raise SystemExit(main())

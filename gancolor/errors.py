@@ -1,0 +1,35 @@
+"""Errors that reach users: one clear line, naming the file and the problem."""
+
+from __future__ import annotations
+
+__all__ = ["UserError", "ImageReadError", "CheckpointError", "DataError", "MissingWeightsError"]
+
+
+class UserError(Exception):
+    """Bad input from a user: the CLI prints ``str(error)`` on one line, never a traceback."""
+
+
+class ImageReadError(UserError):
+    """An image file that cannot be read (missing, empty, truncated, not an image ...)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class CheckpointError(UserError):
+    """A checkpoint file that is missing, corrupt, or of the wrong kind."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class DataError(UserError):
+    """A dataset that cannot be used (empty folder, unknown name ...)."""
+
+
+class MissingWeightsError(UserError):
+    """Pretrained weights (e.g. Inception for FID) that are not on this machine."""
