@@ -1,0 +1,152 @@
+"""Colorize photos of any size with a trained generator.
+
+The generator sees the photo small (its long side at ``inference_size`` px) and predicts
+the chrominance ab there. Chrominance varies slowly, so the ab map is upsampled to the
+photo's full resolution and joined to the photo's own full-resolution lightness L: the
+result keeps every detail of the original (Zhang et al. 2016, Sec. 3; Isola et al. 2017).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
+from gancolor.errors import CheckpointError
+from gancolor.runtime import package_root
+
+__all__ = [
+    "COLORIZER_FORMAT",
+    "Colorizer",
+    "default_checkpoint",
+    "load_colorizer",
+    "lightness",
+]
+
+COLORIZER_FORMAT = "gancolor.colorizer"
+#: Long side (px) at which a photo's chrominance is predicted, unless the checkpoint says otherwise.
+DEFAULT_INFERENCE_SIZE = 256
+
+
+def default_checkpoint(mode: str = "gan") -> Path:
+    """The shipped colorizer file: ``mode`` is ``"gan"`` or ``"l1"``."""
+    return package_root() / "weights" / f"colorizer_{mode}.pt"
+
+
+def _generator_classes() -> dict[str, type[nn.Module]]:
+    from gancolor.models import UNetGenerator
+
+    return {"UNetGenerator": UNetGenerator}
+
+
+def lightness(rgb: torch.Tensor) -> torch.Tensor:
+    """CIE L of sRGB images: (..., 3, H, W) in [0, 1] -> (..., 1, H, W) in [0, 100]."""
+    return rgb_to_lab(rgb)[..., :1, :, :]
+
+
+@dataclass
+class Colorizer:
+    """A generator L -> ab ready for inference, with what it was trained on.
+
+    Attributes:
+        generator: maps L_n (N, 1, H, W) in [-1, 1] to ab_n (N, 2, H, W) in [-1, 1].
+        inference_size: long side (px) at which photos are colorized before upsampling ab.
+        meta: the rest of the checkpoint (train config, steps, mode).
+    """
+
+    generator: nn.Module
+    inference_size: int = DEFAULT_INFERENCE_SIZE
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.generator.parameters()).device
+
+    @property
+    def mode(self) -> str:
+        return str(self.meta.get("mode", "gan"))
+
+    @torch.no_grad()
+    def predict_ab(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
+        """Predict normalised chrominance.
+
+        Inputs: ``L_n`` (N, 1, H, W) in [-1, 1], any H, W (reflect-padded to the U-Net's multiple).
+        Returns: ``ab_n`` (N, 2, H, W) in [-1, 1], on L_n's device.
+        """
+        multiple = int(getattr(self.generator, "size_multiple", 1))
+        height, width = L_n.shape[-2:]
+        pad_h, pad_w = (-height) % multiple, (-width) % multiple
+        x = L_n.to(self.device)
+        if pad_h or pad_w:
+            mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        ab_n = self.generator(x)[..., :height, :width]
+        return ab_n.to(L_n.device)
+
+    @torch.no_grad()
+    def colorize_lab(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
+        """Colorize at the given size: L_n (N, 1, H, W) in [-1, 1] -> RGB (N, 3, H, W) in [0, 1]."""
+        ab_n = self.predict_ab(L_n)
+        lab = torch.cat(((L_n + 1.0) * L_SCALE, ab_n * AB_SCALE), dim=1)
+        return lab_to_rgb(lab)
+
+    @torch.no_grad()
+    def colorize_image(self, rgb: np.ndarray) -> np.ndarray:
+        """Colorize one photo at full resolution.
+
+        Inputs: ``rgb`` (H, W, 3) uint8, colour or gray (only its lightness is used).
+        Returns: (H, W, 3) uint8 with the input's exact lightness and predicted colour.
+        """
+        image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
+        L_full = lightness(image)  # (1, H, W) in [0, 100]  # noqa: N806
+        height, width = L_full.shape[-2:]
+        scale = self.inference_size / max(height, width)
+        small_size = (max(1, round(height * scale)), max(1, round(width * scale)))
+        L_small = F.interpolate(L_full[None], size=small_size, mode="bilinear", antialias=True,  # noqa: N806
+                                align_corners=False)
+        ab_small = self.predict_ab(L_small / L_SCALE - 1.0)  # (1, 2, h, w)
+        ab_full = F.interpolate(ab_small, size=(height, width), mode="bilinear", align_corners=False)[0]
+        lab = torch.cat((L_full, ab_full * AB_SCALE), dim=0)
+        del image, ab_full
+        return lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def load_colorizer(path: str | Path | None = None, device: str | torch.device = "cpu",
+                   inference_size: int | None = None) -> Colorizer:
+    """Load a colorizer file written by ``gancolor train colorize`` (or the shipped one).
+
+    ``path`` None means the shipped GAN colorizer. A missing, corrupt or wrong-kind file
+    raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.
+    """
+    path = Path(path) if path is not None else default_checkpoint("gan")
+    if not path.is_file():
+        raise CheckpointError(path, "no such checkpoint file" if not path.exists() else "not a file")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for corrupt files
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(path, f"not a readable checkpoint ({reason[:120]})") from None
+    if not isinstance(blob, dict) or blob.get("format") != COLORIZER_FORMAT:
+        kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+        hint = " (a training checkpoint? use the colorizer.pt next to it)" if isinstance(blob, dict) \
+            and "modules" in blob else ""
+        raise CheckpointError(path, f"not a gancolor colorizer file (format: {kind}){hint}")
+    spec = blob.get("generator", {})
+    classes = _generator_classes()
+    if spec.get("class") not in classes:
+        raise CheckpointError(path, f"unknown generator class {spec.get('class')!r}")
+    try:
+        generator = classes[spec["class"]](**spec["config"])
+        generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
+    except (RuntimeError, TypeError, KeyError) as error:
+        raise CheckpointError(path, f"weights do not fit the architecture ({str(error).splitlines()[0][:120]})") \
+            from None
+    generator.eval().to(device)
+    meta = {k: v for k, v in blob.items() if k != "generator"}
+    size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))
+    return Colorizer(generator=generator, inference_size=size, meta=meta)

@@ -1,0 +1,106 @@
+"""The conditional PatchGAN discriminator of pix2pix (Isola et al. 2017, Sec. 3.2.2).
+
+Instead of one real/fake verdict per image, D gives one per overlapping patch: each output logit
+sees only an R x R window of the input (R = 70 for ``n_layers=3``). L1 already gets the low
+frequencies right, so D only has to judge local texture and colour, and it does so with few
+parameters on images of any size.
+
+The pix2pix configuration (``width=64, n_layers=3``) on a 256x256 input, ``C_k`` = k channels,
+all convs 4x4 with padding 1::
+
+    C64   stride 2, no norm, LeakyReLU 0.2     256 -> 128
+    C128  stride 2, norm, LeakyReLU 0.2        128 -> 64
+    C256  stride 2, norm, LeakyReLU 0.2         64 -> 32
+    C512  stride 1, norm, LeakyReLU 0.2         32 -> 31
+    C1    stride 1 (patch logits)               31 -> 30     => 30x30 patches of 70x70 pixels
+
+For colorization D is conditional: it sees the input and an output together, cat(L_n, ab_n).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+from gancolor.models.init import NORMS, apply_spectral_norm, check_choice, init_weights, make_norm, uses_bias
+
+__all__ = ["PatchDiscriminator", "receptive_field", "conv_receptive_field"]
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: images (N, in_channels, H, W) -> patch logits (N, 1, h, w), no sigmoid.
+
+    Args:
+        in_channels: 3 for colorization (L_n and ab_n concatenated).
+        width: channels of the first conv; they double per layer up to 8 ``width``.
+        n_layers: stride-2 convs; 3 gives the 70x70 PatchGAN, see :func:`receptive_field`.
+        norm: ``"batch"``, ``"instance"`` or ``"none"`` (never on the first and last conv).
+        spectral_norm: divide every conv weight by its largest singular value (Miyato et al. 2018).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        width: int = 64,
+        n_layers: int = 3,
+        norm: str = "batch",
+        spectral_norm: bool = False,
+    ) -> None:
+        super().__init__()
+        check_choice("norm", norm, NORMS)
+        if n_layers < 1 or width < 1 or in_channels < 1:
+            raise ValueError("n_layers, width and in_channels must be >= 1")
+        self.config = dict(in_channels=in_channels, width=width, n_layers=n_layers, norm=norm,
+                           spectral_norm=spectral_norm)
+
+        def block(c_in: int, c_out: int, stride: int, block_norm: str) -> list[nn.Module]:
+            return [
+                nn.Conv2d(c_in, c_out, kernel_size=4, stride=stride, padding=1, bias=uses_bias(block_norm)),
+                make_norm(block_norm, c_out),
+                nn.LeakyReLU(0.2),
+            ]
+
+        channels = [min(width * 2**i, 8 * width) for i in range(n_layers + 1)]  # 64, 128, 256, 512
+        layers = block(in_channels, channels[0], stride=2, block_norm="none")  # H -> H/2
+        for i in range(1, n_layers):
+            layers += block(channels[i - 1], channels[i], stride=2, block_norm=norm)  # halves H again
+        layers += block(channels[n_layers - 1], channels[n_layers], stride=1, block_norm=norm)  # h -> h - 1
+        layers.append(nn.Conv2d(channels[n_layers], 1, kernel_size=4, stride=1, padding=1))  # h -> h - 1
+        self.layers = nn.Sequential(*layers)
+        init_weights(self)
+        if spectral_norm:
+            apply_spectral_norm(self)
+
+    @property
+    def receptive_field(self) -> int:
+        """Side in pixels of the input window that one output logit sees."""
+        return conv_receptive_field(self.layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs: ``x`` (N, in_channels, H, W), e.g. cat(L_n, ab_n) in about [-1, 1], H, W >= 16.
+
+        Returns: patch logits (N, 1, h, w); for n_layers=3, h = H/8 - 2 (30 for H=256).
+        """
+        return self.layers(x)
+
+
+def conv_receptive_field(layers: Iterable[nn.Module]) -> int:
+    """Receptive field of a chain of layers, from the kernel and stride of each conv in order.
+
+    Walking back from one output pixel (r = 1), a conv with kernel k and stride s widens the
+    window to r' = (r - 1) s + k input pixels. Padding shifts the window but does not widen it,
+    and pointwise layers (norms, activations) leave it unchanged.
+    """
+    convs = [m for m in (layer for part in layers for layer in part.modules()) if isinstance(m, nn.Conv2d)]
+    r = 1
+    for conv in reversed(convs):
+        (k, _), (s, _) = conv.kernel_size, conv.stride
+        r = (r - 1) * s + k  # r' = (r - 1) s + k
+    return r
+
+
+def receptive_field(n_layers: int) -> int:
+    """Receptive field of :class:`PatchDiscriminator` with ``n_layers``: 16, 34, 70, 142 ... pixels."""
+    return PatchDiscriminator(in_channels=1, width=1, n_layers=n_layers, norm="none").receptive_field

@@ -1,0 +1,164 @@
+"""The pix2pix U-Net generator (Isola et al. 2017, Sec. 3.2.1 and appendix 6.1.1).
+
+An encoder halves the image ``depth`` times down to a bottleneck; a decoder doubles it back.
+Each decoder step sees its input concatenated with the encoder features of the same size (the
+skip connection), so fine detail need not squeeze through the bottleneck. For colorization this
+matters: the edges of the lightness image are where the colour edges are.
+
+The pix2pix configuration (``width=64, depth=8``) on a 256x256 image, ``C_k`` = k channels::
+
+    encoder: [LeakyReLU 0.2] -> Conv4x4 s2 -> norm     decoder: ReLU -> ConvT4x4 s2 -> norm [-> dropout]
+    e1  C64   256 -> 128  (no activation, no norm)      d1  C_out 128 -> 256  in cat(d2, e1); no norm; Tanh
+    e2  C128  128 -> 64                                 d2  C64    64 -> 128  in cat(d3, e2)
+    e3  C256   64 -> 32                                 d3  C128   32 -> 64   in cat(d4, e3)
+    e4  C512   32 -> 16                                 d4  C256   16 -> 32   in cat(d5, e4)
+    e5  C512   16 -> 8                                  d5  C512    8 -> 16   in cat(d6, e5)
+    e6  C512    8 -> 4                                  d6  C512    4 -> 8    in cat(d7, e6); dropout
+    e7  C512    4 -> 2                                  d7  C512    2 -> 4    in cat(d8, e7); dropout
+    e8  C512    2 -> 1  (no norm: a single pixel)       d8  C512    1 -> 2    in e8;          dropout
+
+The activation sits at the start of a block (pre-activation, as in pix2pix), so the skip
+features are the normalised conv outputs and the decoder's ReLU acts on skip and upsampled
+features alike.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gancolor.models.init import check_choice, init_weights, make_norm, uses_bias
+
+__all__ = ["UNetGenerator", "UPSAMPLE_MODES"]
+
+#: How the decoder doubles the resolution.
+UPSAMPLE_MODES = ("transpose", "bilinear")
+
+
+def _down_block(in_channels: int, out_channels: int, norm: str, activate: bool) -> nn.Sequential:
+    """[LeakyReLU 0.2] -> Conv4x4 stride 2 -> norm: (N, C_in, H, W) -> (N, C_out, H/2, W/2)."""
+    layers: list[nn.Module] = [nn.LeakyReLU(0.2)] if activate else []
+    layers += [
+        nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=uses_bias(norm)),
+        make_norm(norm, out_channels),
+    ]
+    return nn.Sequential(*layers)
+
+
+def _up_block(in_channels: int, out_channels: int, norm: str, dropout: float, upsample: str) -> nn.Sequential:
+    """ReLU -> x2 upsampling conv -> norm [-> dropout]: (N, C_in, H, W) -> (N, C_out, 2H, 2W).
+
+    ``upsample="transpose"``: ConvTranspose4x4 stride 2 (pix2pix). ``"bilinear"``: bilinear x2
+    then Conv3x3, which every output pixel sees through the same kernel, so there is no
+    checkerboard pattern (Odena et al. 2016, "Deconvolution and checkerboard artifacts").
+    """
+    bias = uses_bias(norm)
+    if upsample == "transpose":
+        resize = [nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=bias)]
+    else:
+        resize = [
+            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+            nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=bias),
+        ]
+    layers = [nn.ReLU(), *resize, make_norm(norm, out_channels)]
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class UNetGenerator(nn.Module):
+    """pix2pix U-Net: an image (N, in_channels, H, W) -> an image (N, out_channels, H, W) in [-1, 1].
+
+    For colorization ``in_channels=1`` (L_n) and ``out_channels=2`` (ab_n); extra input channels
+    carry user colour hints. H and W must be multiples of :attr:`size_multiple` = 2**depth.
+
+    Args:
+        in_channels, out_channels: channels of the input and output images.
+        width: channels of the first encoder block; they double per block up to ``max_width``.
+        depth: number of encoder (and decoder) blocks; 8 brings 256x256 down to 1x1.
+        norm: ``"batch"``, ``"instance"`` or ``"none"``; never on the first and the innermost
+            encoder block, nor on the output block.
+        dropout: drop probability in the 3 innermost decoder blocks (fewer if ``depth`` < 4),
+            pix2pix's source of noise. It acts in train mode only; call ``model.train()`` for
+            stochastic outputs at test time as pix2pix does.
+        upsample: ``"transpose"`` (pix2pix) or ``"bilinear"`` (+ 3x3 conv, no checkerboard).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 2,
+        width: int = 64,
+        depth: int = 8,
+        max_width: int = 512,
+        norm: str = "batch",
+        dropout: float = 0.5,
+        upsample: str = "transpose",
+    ) -> None:
+        super().__init__()
+        check_choice("norm", norm, ("batch", "instance", "none"))
+        check_choice("upsample", upsample, UPSAMPLE_MODES)
+        if depth < 1 or width < 1 or max_width < 1 or in_channels < 1 or out_channels < 1:
+            raise ValueError("depth, width, max_width, in_channels and out_channels must be >= 1")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1); got {dropout}")
+        self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width, depth=depth,
+                           max_width=max_width, norm=norm, dropout=dropout, upsample=upsample)
+        self.in_channels = in_channels
+        self.size_multiple = 2**depth
+
+        # Channels of e1 .. e_depth: width, 2 width, 4 width ... capped at max_width.
+        channels = [min(width * 2**i, max_width) for i in range(depth)]
+
+        # encoder[i] = e_{i+1}: (N, C, H / 2**i, W / 2**i) -> (N, channels[i], H / 2**(i+1), W / 2**(i+1))
+        self.encoder = nn.ModuleList(
+            _down_block(
+                in_channels if i == 0 else channels[i - 1],
+                channels[i],
+                norm="none" if i in (0, depth - 1) else norm,  # the image itself / a 1x1 bottleneck
+                activate=i > 0,
+            )
+            for i in range(depth)
+        )
+
+        # decoder[i] = d_{i+1}: (N, C, H / 2**(i+1), ...) -> (N, channels[i-1] or out_channels, H / 2**i, ...).
+        # Its input is cat(d_{i+2}, e_{i+1}) = 2 channels[i] channels, except the innermost one.
+        n_dropout = min(3, depth - 1)  # never on the output block
+        self.decoder = nn.ModuleList(
+            _up_block(
+                channels[i] if i == depth - 1 else 2 * channels[i],
+                out_channels if i == 0 else channels[i - 1],
+                norm="none" if i == 0 else norm,
+                dropout=dropout if i >= depth - n_dropout else 0.0,
+                upsample=upsample,
+            )
+            for i in range(depth)
+        )
+        init_weights(self)
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"UNetGenerator expects input of shape (N, {self.in_channels}, H, W); "
+                             f"got {tuple(x.shape)}")
+        height, width = x.shape[-2:]
+        m = self.size_multiple
+        if height % m or width % m:
+            raise ValueError(f"UNetGenerator(depth={self.config['depth']}) needs H and W divisible by "
+                             f"2**depth = {m}; got {height}x{width} (pad to "
+                             f"{-(-height // m) * m}x{-(-width // m) * m})")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs: ``x`` (N, in_channels, H, W), e.g. L_n in [-1, 1].
+
+        Returns: (N, out_channels, H, W) in [-1, 1], e.g. ab_n.
+        """
+        self._check_input(x)
+        skips = []
+        h = x
+        for down in self.encoder:  # H -> H/2 -> ... -> H / 2**depth
+            h = down(h)
+            skips.append(h)
+        h = self.decoder[-1](skips.pop())  # the bottleneck has no skip partner
+        for up in reversed(self.decoder[:-1]):  # H / 2**(depth-1) -> ... -> H
+            h = up(torch.cat([h, skips.pop()], dim=1))  # skip connection: concatenate along channels
+        return torch.tanh(h)

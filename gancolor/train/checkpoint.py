@@ -1,0 +1,149 @@
+"""Training checkpoints: everything needed to continue a run exactly where it stopped.
+
+A checkpoint holds the state of every module, optimizer and scheduler of a task, the random
+number generator states (dropout masks draw from them), the step, the loss history, and the
+task's name and config so that a run is never resumed with different settings by mistake.
+Batches need no state: they are a pure function of (seed, step) (see ``sampling``).
+
+The file holds only tensors, numbers, strings, lists and dicts, so it loads with
+``torch.load(..., weights_only=True)``, which cannot run code from an untrusted file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from gancolor import __version__
+from gancolor.errors import CheckpointError
+from gancolor.io_utils import atomic_torch_save
+
+if TYPE_CHECKING:
+    from gancolor.train.loop import History, Task
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_NAME",
+    "save_training_checkpoint",
+    "load_training_checkpoint",
+    "restore_training_state",
+]
+
+CHECKPOINT_FORMAT = "gancolor.training_checkpoint"
+CHECKPOINT_VERSION = 1
+#: The file name ``fit`` uses inside its ``out_dir``.
+CHECKPOINT_NAME = "checkpoint.pt"
+_REQUIRED_KEYS = ("task", "config", "step", "history", "modules", "optimizers", "schedulers", "rng")
+
+
+def _first_line(error: BaseException, limit: int = 160) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0][:limit] if text else "") or type(error).__name__
+
+
+def _rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    cuda_states = state.get("cuda")
+    if cuda_states and torch.cuda.is_available() and len(cuda_states) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda_states)
+
+
+def save_training_checkpoint(path: str | os.PathLike, task: Task, step: int, history: History) -> None:
+    """Write ``task``'s full training state after ``step`` completed steps to ``path``, atomically."""
+    checkpoint = {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": CHECKPOINT_VERSION,
+        "gancolor_version": __version__,
+        "task": task.name,
+        "config": task.config_dict(),
+        "step": int(step),
+        "history": history.to_dict(),
+        "modules": {name: module.state_dict() for name, module in task.modules.items()},
+        "optimizers": {name: opt.state_dict() for name, opt in task.optimizers.items()},
+        "schedulers": {name: sched.state_dict() for name, sched in task.schedulers.items()},
+        "rng": _rng_state(),
+    }
+    atomic_torch_save(checkpoint, path)
+
+
+def load_training_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+    """Read a training checkpoint written by :func:`save_training_checkpoint`.
+
+    A missing, unreadable, or other kind of file raises :class:`CheckpointError` with a one-line reason.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "no such checkpoint file" if not path.exists() else "not a file")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # corrupt zip, truncated pickle, disallowed objects ...: many types
+        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({_first_line(error)})") from None
+    kind = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__
+    if kind != CHECKPOINT_FORMAT:
+        hint = " (an exported colorizer: load it with gancolor.inference)" if kind == "gancolor.colorizer" else ""
+        raise CheckpointError(path, f"not a gancolor training checkpoint (format: {kind}){hint}")
+    if checkpoint.get("format_version", 0) > CHECKPOINT_VERSION:
+        raise CheckpointError(path, f"written by a newer gancolor ({checkpoint.get('gancolor_version')}); "
+                                    "upgrade gancolor to resume it")
+    missing = [key for key in _REQUIRED_KEYS if key not in checkpoint]
+    if missing:
+        raise CheckpointError(path, f"incomplete training checkpoint (missing {', '.join(missing)})")
+    return checkpoint
+
+
+def _flatten(config: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _config_differences(saved: dict, current: dict) -> list[str]:
+    """``["lr: 0.0002 in the checkpoint, 0.001 now", ...]`` for every setting that differs."""
+    saved, current = _flatten(saved), _flatten(current)
+    return [
+        f"{key}: {saved.get(key, '(absent)')!r} in the checkpoint, {current.get(key, '(absent)')!r} now"
+        for key in sorted(set(saved) | set(current), key=str)
+        if saved.get(key, "(absent)") != current.get(key, "(absent)")
+    ]
+
+
+def _load_states(path: Path, kind: str, objects: dict, states: dict) -> None:
+    if set(objects) != set(states):
+        raise CheckpointError(path, f"{kind} {sorted(states)} in the checkpoint, {sorted(objects)} in the task")
+    for name, obj in objects.items():
+        try:
+            obj.load_state_dict(states[name])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise CheckpointError(path, f"{kind[:-1]} {name!r} does not match ({_first_line(error)})") from None
+
+
+def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike) -> None:
+    """Load a checkpoint's module, optimizer, scheduler and RNG states into ``task``.
+
+    Refuses (``CheckpointError``) a checkpoint of another task or another config, saying what differs.
+    ``path`` is only used in error messages.
+    """
+    path = Path(path)
+    if checkpoint["task"] != task.name:
+        raise CheckpointError(path, f"is a {checkpoint['task']!r} checkpoint, not {task.name!r}")
+    differences = _config_differences(checkpoint["config"], task.config_dict())
+    if differences:
+        raise CheckpointError(path, "was trained with a different config: " + "; ".join(differences))
+    _load_states(path, "modules", task.modules, checkpoint["modules"])
+    _load_states(path, "optimizers", task.optimizers, checkpoint["optimizers"])
+    _load_states(path, "schedulers", task.schedulers, checkpoint["schedulers"])
+    _set_rng_state(checkpoint["rng"])

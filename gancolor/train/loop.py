@@ -1,0 +1,199 @@
+"""The one training loop that every trainer (pix2pix, CycleGAN, multi-task) runs in.
+
+A trainer is a :class:`Task`: it owns its networks, optimizers and data, and knows how to do
+one optimisation step. :func:`fit` does the rest, the same way for every task:
+
+    for step in range(start, steps):
+        losses = task.train_step(step)        # the task draws the batch of `step` itself
+        stop if a loss is nan or inf          # and never save that state
+        record the losses, update the progress bar
+        every `checkpoint_every` steps and at the end: save a checkpoint atomically
+
+``resume=True`` continues from ``out_dir/checkpoint.pt`` and gives the same weights, bit for bit,
+as a run that was never interrupted (on the same device and software): batches depend only on
+(seed, step), and the checkpoint restores the RNG state that dropout draws from.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from torch import nn
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler
+from tqdm.auto import tqdm
+
+from gancolor.errors import UserError
+from gancolor.train.checkpoint import (
+    CHECKPOINT_NAME,
+    load_training_checkpoint,
+    restore_training_state,
+    save_training_checkpoint,
+)
+
+__all__ = ["Task", "History", "fit", "TrainingDivergedError"]
+
+
+class TrainingDivergedError(UserError):
+    """A loss became nan or inf: training stopped, and the broken state was not saved."""
+
+    def __init__(self, step: int, what: str, last_good: str) -> None:
+        self.step = step
+        super().__init__(f"training diverged at step {step}: {what}; {last_good}")
+
+
+def _last_good(path: Path | None, saved_at: int | None) -> str:
+    if path is None:
+        return "no checkpoint is kept (out_dir is None)"
+    if saved_at is None:
+        return f"no checkpoint of this run was saved yet (out_dir {path.parent})"
+    return f"the last good checkpoint is {path} (after {saved_at} steps)"
+
+
+def _nonfinite_weights(task: Task) -> str | None:
+    """The first parameter or buffer of the task that holds a nan or inf, as ``"G.down.0.weight"``."""
+    for module_name, module in task.modules.items():
+        for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+            if tensor.is_floating_point() and not bool(tensor.detach().isfinite().all()):
+                return f"weight {module_name}.{name}"
+    return None
+
+
+@runtime_checkable
+class Task(Protocol):
+    """What :func:`fit` needs from a trainer.
+
+    Attributes:
+        name: the kind of task (``"colorize"`` ...), checked on resume.
+        modules: the networks, already on the task's device; all of them are checkpointed.
+        optimizers: one per network (or group); checkpointed.
+        schedulers: learning-rate schedulers, stepped by the task in ``train_step``; may be empty.
+        step: completed steps so far; ``fit`` keeps it current (and sets it on resume).
+    """
+
+    name: str
+    modules: dict[str, nn.Module]
+    optimizers: dict[str, Optimizer]
+    schedulers: dict[str, LRScheduler]
+    step: int
+
+    def train_step(self, step: int) -> dict[str, float]:
+        """Draw the batch of ``step``, do one optimisation step, return the losses as floats."""
+        ...
+
+    def config_dict(self) -> dict:
+        """The settings that define the run (plain types); a resume must match them."""
+        ...
+
+
+@dataclass
+class History:
+    """The losses of every step: ``losses[name][i]`` is loss ``name`` at step ``steps[i]``.
+
+    ``seconds`` is the training time so far, summed over resumed runs.
+    """
+
+    steps: list[int] = field(default_factory=list)
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def append(self, step: int, losses: dict[str, float]) -> None:
+        """Record one step; every step must report the same losses."""
+        if self.steps and set(losses) != set(self.losses):
+            raise ValueError(f"step {step} reports losses {sorted(losses)}, earlier steps {sorted(self.losses)}")
+        self.steps.append(step)
+        for name, value in losses.items():
+            self.losses.setdefault(name, []).append(float(value))
+
+    def mean(self, name: str, last: int | None = None) -> float:
+        """Mean of loss ``name`` over the last ``last`` recorded steps (all steps if None)."""
+        if name not in self.losses:
+            raise KeyError(f"no loss {name!r}; recorded: {sorted(self.losses)}")
+        values = self.losses[name][-last:] if last else self.losses[name]
+        if not values:
+            raise ValueError(f"no values of loss {name!r} recorded")
+        return sum(values) / len(values)
+
+    def to_dict(self) -> dict:
+        return {"steps": list(self.steps), "losses": {k: list(v) for k, v in self.losses.items()},
+                "seconds": float(self.seconds)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        return cls(steps=[int(s) for s in data["steps"]],
+                   losses={k: [float(x) for x in v] for k, v in data["losses"].items()},
+                   seconds=float(data["seconds"]))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def fit(
+    task: Task,
+    steps: int,
+    *,
+    out_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    checkpoint_every: int = 500,
+    progress: bool = True,
+    log_every: int = 10,
+) -> History:
+    """Train ``task`` until ``steps`` steps in total have been done, and return the history of all of them.
+
+    Inputs:
+        steps: the total number of steps, counting those done before a resume.
+        out_dir: where ``checkpoint.pt`` is written (atomically), every ``checkpoint_every`` steps
+            and at the end; None trains without checkpoints.
+        resume: continue from ``out_dir/checkpoint.pt`` (a ``UserError`` if there is none).
+        progress: show a tqdm bar with the mean losses of the last ``log_every`` steps.
+
+    Raises :class:`TrainingDivergedError` as soon as a loss is nan or inf; the checkpoint on disk
+    is then the last good one.
+    """
+    if steps < 0 or checkpoint_every < 1 or log_every < 1:
+        raise ValueError(f"need steps >= 0, checkpoint_every >= 1, log_every >= 1; "
+                         f"got {steps}, {checkpoint_every}, {log_every}")
+    path = Path(out_dir) / CHECKPOINT_NAME if out_dir is not None else None
+    history, start = History(), 0
+    if resume:
+        if path is None:
+            raise UserError("resume=True needs out_dir, the folder that holds checkpoint.pt")
+        if not path.exists():
+            raise UserError(f"{path}: no checkpoint to resume from (train without resume to start a new run)")
+        checkpoint = load_training_checkpoint(path)
+        restore_training_state(task, checkpoint, path)
+        history, start = History.from_dict(checkpoint["history"]), checkpoint["step"]
+    task.step = start
+    saved_at = start if resume else None  # completed steps in the checkpoint on disk, None if none of ours
+
+    for module in task.modules.values():
+        module.train()
+    seconds_before, started = history.seconds, time.perf_counter()
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc=task.name, disable=not progress,
+               dynamic_ncols=True)
+    try:
+        for step in bar:
+            losses = task.train_step(step)
+            bad = next((name for name, value in losses.items() if not math.isfinite(value)), None)
+            if bad is not None:
+                raise TrainingDivergedError(step, f"loss {bad!r} is {losses[bad]}", _last_good(path, saved_at))
+            history.append(step, losses)
+            task.step = step + 1
+            if progress and (task.step % log_every == 0 or task.step == steps):
+                bar.set_postfix({k: f"{history.mean(k, last=log_every):.4g}" for k in losses}, refresh=False)
+            if path is not None and (task.step % checkpoint_every == 0 or task.step == steps):
+                broken = _nonfinite_weights(task)  # finite losses can still come with a broken update
+                if broken is not None:
+                    raise TrainingDivergedError(step, f"{broken} became nan or inf", _last_good(path, saved_at))
+                history.seconds = seconds_before + time.perf_counter() - started
+                save_training_checkpoint(path, task, task.step, history)
+                saved_at = task.step
+    finally:
+        bar.close()
+    history.seconds = seconds_before + time.perf_counter() - started
+    return history

@@ -1,0 +1,81 @@
+"""Figures: comparison grids and training curves (matplotlib, headless-safe)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import torch
+
+__all__ = ["comparison_grid", "plot_losses", "to_numpy_image"]
+
+
+def to_numpy_image(image: torch.Tensor):
+    """(3, H, W) float in [0, 1] or uint8 -> (H, W, 3) numpy for imshow."""
+    if image.dtype == torch.uint8:
+        image = image.float() / 255.0
+    return image.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def _figure(**kwargs):
+    # matplotlib picks a headless backend (Agg) by itself when there is no display.
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(**kwargs)
+
+
+def comparison_grid(columns: Mapping[str, torch.Tensor], path: str | Path | None = None,
+                    cell_inches: float = 1.6, title: str | None = None):
+    """One row per image, one column per method (e.g. gray | L1 | GAN | ground truth).
+
+    Inputs: ``columns`` maps a heading to images (N, 3, H, W) in [0, 1] (or uint8); all N equal.
+    Writes a PNG when ``path`` is given (atomically); returns the matplotlib Figure.
+    """
+    names = list(columns)
+    rows = len(next(iter(columns.values())))
+    fig, axes = _figure(nrows=rows, ncols=len(names), figsize=(cell_inches * len(names), cell_inches * rows),
+                        squeeze=False)
+    for col, name in enumerate(names):
+        for row in range(rows):
+            axis = axes[row][col]
+            axis.imshow(to_numpy_image(columns[name][row]), interpolation="nearest")
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title(name, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        _save(fig, path)
+    return fig
+
+
+def plot_losses(losses: Mapping[str, Sequence[float]], steps: Sequence[int] | None = None,
+                path: str | Path | None = None, smooth: int = 20):
+    """Training curves, one line per loss, smoothed by a running mean of ``smooth`` steps."""
+    import numpy as np
+
+    fig, axis = _figure(figsize=(6, 3.2))
+    for name, values in losses.items():
+        values = np.asarray(values, dtype=float)
+        x = np.asarray(steps if steps is not None else range(len(values)))
+        if smooth > 1 and len(values) >= smooth:
+            kernel = np.ones(smooth) / smooth
+            values = np.convolve(values, kernel, mode="valid")
+            x = x[smooth - 1:]
+        axis.plot(x, values, label=name)
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.legend()
+    fig.tight_layout()
+    if path is not None:
+        _save(fig, path)
+    return fig
+
+
+def _save(fig, path: str | Path) -> None:
+    from gancolor.io_utils import atomic_write
+
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, dpi=110)
