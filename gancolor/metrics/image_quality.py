@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-__all__ = ["psnr", "ssim", "to_unit_float"]
+__all__ = ["psnr", "ssim", "check_image_batch", "to_unit_float"]
 
 # Float inputs may overshoot [0, 1] by rounding; anything beyond this is a bug (e.g. [-1, 1] images).
 _RANGE_TOLERANCE = 1e-3
@@ -22,6 +21,17 @@ _RANGE_TOLERANCE = 1e-3
 _WANG_SIGMA = 1.5
 _WANG_WINDOW = 11
 _GAUSSIAN_TRUNCATE = 3.5
+
+
+def check_image_batch(images: torch.Tensor, name: str = "images", channels: int | None = 3) -> None:
+    """Raise unless ``images`` is a uint8 or float tensor (N, C, H, W) with C = ``channels`` (None: any)."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor; got {type(images).__name__}")
+    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
+    if images.dim() != 4 or (channels is not None and images.shape[1] != channels):
+        raise ValueError(f"{name} must have shape {expected}; got {tuple(images.shape)}")
+    if images.dtype != torch.uint8 and not images.is_floating_point():
+        raise TypeError(f"{name} must be uint8 or floating point; got {images.dtype}")
 
 
 def to_unit_float(
@@ -37,15 +47,9 @@ def to_unit_float(
     Returns: (N, C, H, W) of ``dtype`` in [0, 1] (uint8 divided by 255).
     Raises ValueError on a wrong shape or float values outside [0, 1], TypeError on other dtypes.
     """
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor; got {type(images).__name__}")
-    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-    if images.dim() != 4 or (channels is not None and images.shape[1] != channels):
-        raise ValueError(f"{name} must have shape {expected}; got {tuple(images.shape)}")
+    check_image_batch(images, name, channels)
     if images.dtype == torch.uint8:
         return images.to(dtype) / 255.0
-    if not images.is_floating_point():
-        raise TypeError(f"{name} must be uint8 or floating point; got {images.dtype}")
     if images.numel() > 0:
         low, high = images.min().item(), images.max().item()
         if low < -_RANGE_TOLERANCE or high > 1.0 + _RANGE_TOLERANCE:
@@ -71,9 +75,11 @@ def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Peak signal-to-noise ratio of each image, in dB.
 
     Inputs: ``pred``, ``target`` (N, C, H, W) of the same shape, float in [0, 1] or uint8.
-    Returns: float64 (N,). Identical images give ``+inf`` (zero error): kept as inf, so
-    average a batch with care (e.g. ``torch.nanmean`` after ``clamp(max=...)``).
+    Returns: float64 (N,). Identical images give ``+inf`` (zero error), kept as inf: a batch
+    mean is then inf too, so report e.g. ``values.clamp(max=100).mean()`` or the median.
     """
+    from skimage.metrics import peak_signal_noise_ratio  # pulls in scipy.stats (~1 s): lazy
+
     pred_np, target_np = _paired_hwc(pred, target)
     values = []
     for p, t in zip(pred_np, target_np, strict=True):
@@ -109,13 +115,21 @@ def ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     Inputs: ``pred``, ``target`` (N, C, H, W) of the same shape, float in [0, 1] or uint8.
     Returns: float64 (N,), 1 for identical images, lower (down to -1) the more they differ.
     """
+    from skimage.metrics import structural_similarity  # pulls in scipy.stats (~1 s): lazy
+
     pred_np, target_np = _paired_hwc(pred, target)
     window, sigma = _ssim_window(pred_np.shape[1], pred_np.shape[2])
     values = [
         # SSIM = (2 mu_x mu_y + C1)(2 sigma_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 + C2))
         structural_similarity(
-            t, p, data_range=1.0, channel_axis=-1, gaussian_weights=True, sigma=sigma,
-            win_size=window, use_sample_covariance=False,
+            t,
+            p,
+            data_range=1.0,
+            channel_axis=-1,
+            gaussian_weights=True,
+            sigma=sigma,
+            win_size=window,
+            use_sample_covariance=False,
         )
         for p, t in zip(pred_np, target_np, strict=True)
     ]

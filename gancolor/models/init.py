@@ -63,9 +63,14 @@ def init_weights(module: ModuleT, std: float = 0.02) -> ModuleT:
 
     Conv, transposed-conv and linear weights ~ N(0, std²); norm scales ~ N(1, std²)
     (Radford et al. 2015, Sec. 4); all biases 0. Draws from torch's global generator, so it
-    is deterministic after ``torch.manual_seed``. Returns ``module``.
+    is deterministic after ``torch.manual_seed``. Layers on the ``meta`` device (shapes only,
+    used to count parameters or walk the layer list) hold no values and are skipped.
+    Returns ``module``.
     """
     for layer in module.modules():
+        weight = getattr(layer, "weight", None)
+        if isinstance(weight, torch.Tensor) and weight.is_meta:
+            continue
         if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(layer.weight, mean=0.0, std=std)
             if layer.bias is not None:

@@ -19,8 +19,6 @@ For colorization D is conditional: it sees the input and an output together, cat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import torch
 from torch import nn
 
@@ -86,14 +84,17 @@ class PatchDiscriminator(nn.Module):
         return self.layers(x)
 
 
-def conv_receptive_field(layers: Iterable[nn.Module]) -> int:
+def conv_receptive_field(layers: nn.Module) -> int:
     """Receptive field of a chain of layers, from the kernel and stride of each conv in order.
+
+    ``layers`` must apply its convs one after another in the order they were registered
+    (an ``nn.Sequential``), without skip connections.
 
     Walking back from one output pixel (r = 1), a conv with kernel k and stride s widens the
     window to r' = (r - 1) s + k input pixels. Padding shifts the window but does not widen it,
     and pointwise layers (norms, activations) leave it unchanged.
     """
-    convs = [m for m in (layer for part in layers for layer in part.modules()) if isinstance(m, nn.Conv2d)]
+    convs = [m for m in layers.modules() if isinstance(m, nn.Conv2d)]
     r = 1
     for conv in reversed(convs):
         (k, _), (s, _) = conv.kernel_size, conv.stride
@@ -103,4 +104,6 @@ def conv_receptive_field(layers: Iterable[nn.Module]) -> int:
 
 def receptive_field(n_layers: int) -> int:
     """Receptive field of :class:`PatchDiscriminator` with ``n_layers``: 16, 34, 70, 142 ... pixels."""
-    return PatchDiscriminator(in_channels=1, width=1, n_layers=n_layers, norm="none").receptive_field
+    with torch.device("meta"):  # only the layer list is needed: no memory, no draw from the RNG
+        model = PatchDiscriminator(in_channels=1, width=1, n_layers=n_layers, norm="none")
+    return model.receptive_field

@@ -27,7 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gancolor.models.init import check_choice, init_weights, make_norm, uses_bias
+from gancolor.models.init import NORMS, check_choice, init_weights, make_norm, uses_bias
 
 __all__ = ["UNetGenerator", "UPSAMPLE_MODES"]
 
@@ -54,7 +54,7 @@ def _up_block(in_channels: int, out_channels: int, norm: str, dropout: float, up
     """
     bias = uses_bias(norm)
     if upsample == "transpose":
-        resize = [nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=bias)]
+        resize = [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias)]
     else:
         resize = [
             nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
@@ -96,7 +96,7 @@ class UNetGenerator(nn.Module):
         upsample: str = "transpose",
     ) -> None:
         super().__init__()
-        check_choice("norm", norm, ("batch", "instance", "none"))
+        check_choice("norm", norm, NORMS)
         check_choice("upsample", upsample, UPSAMPLE_MODES)
         if depth < 1 or width < 1 or max_width < 1 or in_channels < 1 or out_channels < 1:
             raise ValueError("depth, width, max_width, in_channels and out_channels must be >= 1")
@@ -115,13 +115,13 @@ class UNetGenerator(nn.Module):
             _down_block(
                 in_channels if i == 0 else channels[i - 1],
                 channels[i],
-                norm="none" if i in (0, depth - 1) else norm,  # the image itself / a 1x1 bottleneck
+                norm="none" if i in (0, depth - 1) else norm,  # the image / the (1x1) bottleneck
                 activate=i > 0,
             )
             for i in range(depth)
         )
 
-        # decoder[i] = d_{i+1}: (N, C, H / 2**(i+1), ...) -> (N, channels[i-1] or out_channels, H / 2**i, ...).
+        # decoder[i] = d_{i+1}: (N, C, H / 2**(i+1), ..) -> (N, channels[i-1] or out_channels, H / 2**i, ..).
         # Its input is cat(d_{i+2}, e_{i+1}) = 2 channels[i] channels, except the innermost one.
         n_dropout = min(3, depth - 1)  # never on the output block
         self.decoder = nn.ModuleList(

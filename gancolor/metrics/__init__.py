@@ -1,0 +1,38 @@
+"""How good is a colorization or a stylization? Pixel fidelity, colourfulness and realism.
+
+- :func:`psnr`, :func:`ssim`: agreement with the ground truth, per image (scikit-image).
+- :func:`colorfulness`: Hasler-Süsstrunk colourfulness, per image, optionally on a mask.
+- :func:`fid`, :func:`kid`: distance between two sets of images on Inception features
+  (pytorch-fid's network; its weights file must be on this machine, see
+  :func:`inception_weights_path`). The ``*_from_features`` functions work on any features.
+
+Images are ``(N, 3, H, W)`` tensors, float in [0, 1] or uint8. ``import gancolor.metrics``
+stays light: pytorch-fid (and torchvision) are imported only when the network is built.
+"""
+
+from gancolor.metrics.colorfulness import colorfulness
+from gancolor.metrics.fid import (
+    InceptionFeatureExtractor,
+    feature_statistics,
+    fid,
+    fid_from_features,
+    frechet_distance,
+    inception_weights_path,
+    kid,
+    kid_from_features,
+)
+from gancolor.metrics.image_quality import psnr, ssim
+
+__all__ = [
+    "psnr",
+    "ssim",
+    "colorfulness",
+    "frechet_distance",
+    "feature_statistics",
+    "fid_from_features",
+    "kid_from_features",
+    "inception_weights_path",
+    "InceptionFeatureExtractor",
+    "fid",
+    "kid",
+]

@@ -1,0 +1,25 @@
+"""The networks: pix2pix U-Net and PatchGAN, DCGAN G and D, and the pieces they share.
+
+Every model takes plain keyword arguments and keeps them in ``model.config``, so
+``type(model)(**model.config)`` rebuilds the same architecture: a checkpoint stores the class
+name, the config and the state dict.
+"""
+
+from gancolor.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gancolor.models.init import NORMS, apply_spectral_norm, count_parameters, init_weights, make_norm
+from gancolor.models.patchgan import PatchDiscriminator, conv_receptive_field, receptive_field
+from gancolor.models.unet import UNetGenerator
+
+__all__ = [
+    "NORMS",
+    "make_norm",
+    "init_weights",
+    "apply_spectral_norm",
+    "count_parameters",
+    "UNetGenerator",
+    "PatchDiscriminator",
+    "receptive_field",
+    "conv_receptive_field",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+]
