@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
-.PHONY: help setup demo test test-unit test-notebooks lab notebooks bench lint clean
+.PHONY: help setup demo test test-unit test-notebooks lab notebooks execute bench lint clean
 
 help:
 	@echo "make setup      create .venv with everything (idempotent)"
@@ -32,14 +32,20 @@ test: test-unit test-notebooks
 test-unit: setup
 	$(BIN)/python -m pytest -q tests
 
+# nbval re-runs every solution notebook and compares its stored outputs (tests/nbval_sanitize.cfg
+# masks timings, addresses and progress bars; see docs/notebook_conventions.md).
 test-notebooks: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval solutions/ --sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg solutions/
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
 notebooks: setup
 	$(BIN)/python -m gancolor.course.build solutions notebooks
+
+execute: setup  # make execute NB=solutions/04_colorization.ipynb: run it in place, rebuild notebooks/
+	$(BIN)/python -m gancolor.course.execute $(NB)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
