@@ -56,8 +56,11 @@ def _color_matrix(values, like: torch.Tensor) -> torch.Tensor:
 
 
 def _apply_matrix(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Multiply every pixel's colour vector by ``matrix``: x is (..., 3, H, W)."""
-    return torch.einsum("ij,...jhw->...ihw", matrix, x)
+    """Multiply every pixel's colour vector by ``matrix``: x is (..., 3, H, W).
+
+    A plain matmul over the flattened pixels: on CPU much faster than the equivalent einsum.
+    """
+    return (matrix @ x.flatten(-2)).view_as(x)
 
 
 def _check_color_axis(x: torch.Tensor, name: str) -> None:

@@ -1,0 +1,30 @@
+"""Datasets: the embedded default (scikit-image photos + procedural scenes), image folders, Lab pairs.
+
+- :func:`load_embedded` -- the offline default dataset, split train / val / test.
+- :func:`load_image_folder`, :class:`ColorizationDataset` -- a folder of your own images.
+- :func:`lab_batch`, :class:`LabPairs` -- uint8 RGB -> normalised (L_n, ab_n) for the networks.
+- :mod:`gancolor.data.scenes` -- the scene generator; :mod:`gancolor.data.photos` -- the photos.
+"""
+
+from gancolor.data.embedded import EmbeddedSplit, build_embedded, load_embedded
+from gancolor.data.folder import ColorizationDataset, load_image_folder
+from gancolor.data.lab import LabPairs, lab_batch
+from gancolor.data.photos import PHOTO_SPLITS, photo_crops
+from gancolor.data.scenes import Scene, SceneLayout, random_scene, render_scene, sample_layout
+
+__all__ = [
+    "EmbeddedSplit",
+    "build_embedded",
+    "load_embedded",
+    "ColorizationDataset",
+    "load_image_folder",
+    "LabPairs",
+    "lab_batch",
+    "PHOTO_SPLITS",
+    "photo_crops",
+    "Scene",
+    "SceneLayout",
+    "random_scene",
+    "render_scene",
+    "sample_layout",
+]

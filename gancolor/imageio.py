@@ -1,0 +1,211 @@
+"""Read any image file as upright 8-bit RGB (plus alpha), write images atomically, list image files.
+
+Every decoding problem surfaces as one :class:`gancolor.errors.ImageReadError` whose message is
+``"<path>: <short reason>"``; no PIL traceback reaches the user.
+
+Arrays are channel-last numpy: ``rgb`` is ``(H, W, 3) uint8``, ``alpha`` is ``(H, W) uint8``
+(255 = opaque).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from gancolor.errors import ImageReadError, UserError
+from gancolor.io_utils import atomic_write
+
+__all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "read_image", "read_rgb", "write_image", "list_images"]
+
+#: File name endings (lower case, with the dot) that folder listings treat as images.
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+)
+
+# Extension -> PIL format name for writing.
+_WRITE_FORMATS: dict[str, str] = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".bmp": "BMP",
+    ".gif": "GIF",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+}
+_FORMATS_WITH_ALPHA = frozenset({"PNG", "TIFF", "WEBP"})
+
+# Modes that carry transparency; PIL converts each of them to RGBA exactly.
+_ALPHA_MODES = frozenset({"LA", "La", "PA", "RGBA", "RGBa"})
+# Modes whose transparency is a palette entry or a colour key in ``img.info["transparency"]``.
+_TRANSPARENCY_KEY_MODES = frozenset({"P", "L", "RGB"})
+# Integer grayscale modes wider than 8 bits.
+_WIDE_INT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "I;16S"})
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded image: ``rgb`` (H, W, 3) uint8 and ``alpha`` (H, W) uint8 or None if opaque."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+
+
+def read_image(path: str | os.PathLike) -> LoadedImage:
+    """Decode the image at ``path`` as upright 8-bit RGB, keeping its alpha channel if it has one.
+
+    Handles EXIF orientation, 1-bit / 8-bit / 16-bit / 32-bit grayscale, float images, palettes
+    (with or without transparency), LA / RGBA / PA, CMYK and YCbCr. Multi-frame files give their
+    first frame. Raises :class:`ImageReadError` naming ``path`` and the reason.
+    """
+    path = Path(path)
+    try:
+        _check_file(path)
+        with Image.open(path) as img:
+            img.load()  # decode everything now, so truncated files fail here
+            return _to_loaded(_upright(img))
+    except ImageReadError:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageReadError(path, "image too large (decompression bomb guard)") from None
+    except FileNotFoundError:
+        raise ImageReadError(path, "no such file") from None
+    except UnidentifiedImageError:
+        raise ImageReadError(path, "not an image file (or unsupported format)") from None
+    except PermissionError:
+        raise ImageReadError(path, "permission denied") from None
+    except MemoryError:
+        raise ImageReadError(path, "image too large to decode in memory") from None
+    except Exception:  # noqa: BLE001 - PIL's decoders raise OSError, ValueError, SyntaxError, struct.error ...
+        raise ImageReadError(path, "image data is truncated or corrupt") from None
+
+
+def read_rgb(path: str | os.PathLike) -> np.ndarray:
+    """Decode ``path`` as ``(H, W, 3) uint8`` RGB; transparent pixels are composited over white."""
+    loaded = read_image(path)
+    if loaded.alpha is None:
+        return loaded.rgb
+    a = loaded.alpha.astype(np.float32)[..., None] / 255.0
+    over_white = loaded.rgb.astype(np.float32) * a + 255.0 * (1.0 - a)
+    return np.round(over_white).astype(np.uint8)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise ImageReadError(path, "no such file")
+    if path.is_dir():
+        raise ImageReadError(path, "is a directory, not an image file")
+    if path.stat().st_size == 0:
+        raise ImageReadError(path, "file is empty")
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag so that the pixels are the way the camera meant them."""
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not make a good image unreadable
+        return img
+
+
+def _to_loaded(img: Image.Image) -> LoadedImage:
+    """Turn a decoded PIL image of any mode into 8-bit RGB plus optional alpha."""
+    mode = img.mode
+    if mode in _WIDE_INT_MODES or mode == "F":
+        gray = _gray_to_uint8(np.asarray(img), mode)
+        return LoadedImage(np.repeat(gray[..., None], 3, axis=2))
+    if mode in _ALPHA_MODES or (mode in _TRANSPARENCY_KEY_MODES and "transparency" in img.info):
+        rgba = np.asarray(img.convert("RGBA"))
+        return LoadedImage(np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3]))
+    # 1, L, P, RGB, YCbCr, LAB, HSV; and CMYK, converted naively (PIL applies no ICC profile).
+    return LoadedImage(np.asarray(img.convert("RGB")).copy())
+
+
+def _gray_to_uint8(values: np.ndarray, mode: str) -> np.ndarray:
+    """Map wide grayscale ``values`` (H, W) to uint8.
+
+    16-bit data (every ``I;16*`` mode, and ``I`` data that fits in [0, 65535]) scales by
+    255 / 65535, so 65535 -> 255 and 32768 -> 128. Float data in [0, 1] scales by 255.
+    Anything else (negative or wider values) is stretched from its own min..max to 0..255.
+    """
+    v = values.astype(np.float64)
+    v[~np.isfinite(v)] = 0.0
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+    if mode.startswith("I;16") or (mode == "I" and lo >= 0 and hi <= 65535):
+        scaled = v * (255.0 / 65535.0)
+    elif mode == "F" and lo >= 0 and hi <= 1:
+        scaled = v * 255.0
+    else:
+        scaled = (v - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(v)
+    return np.clip(np.round(scaled), 0, 255).astype(np.uint8)
+
+
+def write_image(
+    path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None = None, quality: int = 95
+) -> None:
+    """Write ``rgb`` (H, W, 3) uint8, plus ``alpha`` (H, W) uint8 if given, to ``path``.
+
+    The format comes from the extension (see :data:`IMAGE_EXTENSIONS`). Alpha is kept for PNG,
+    WebP and TIFF and dropped for JPEG, BMP and GIF. JPEG and WebP use ``quality`` (JPEG without
+    chroma subsampling). The write is atomic: on any failure nothing is left at ``path``.
+    Raises :class:`UserError` for an unknown extension or a file system error.
+    """
+    path = Path(path)
+    fmt = _WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = " ".join(sorted(_WRITE_FORMATS))
+        raise UserError(f"{path}: unknown image extension {path.suffix!r} (use one of: {known})")
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"rgb must be an (H, W, 3) uint8 array; got {rgb.shape} {rgb.dtype}")
+    if alpha is not None:
+        alpha = np.asarray(alpha)
+        if alpha.shape != rgb.shape[:2] or alpha.dtype != np.uint8:
+            raise ValueError(f"alpha must be an (H, W) uint8 array like rgb; got {alpha.shape} {alpha.dtype}")
+
+    if alpha is not None and fmt in _FORMATS_WITH_ALPHA:
+        img = Image.fromarray(np.dstack([rgb, alpha]), mode="RGBA")
+    else:
+        img = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
+    options: dict[str, object] = {}
+    if fmt == "JPEG":
+        options = {"quality": quality, "subsampling": 0}
+    elif fmt == "WEBP":
+        options = {"quality": quality}
+    try:
+        with atomic_write(path) as tmp:
+            img.save(tmp, format=fmt, **options)
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise UserError(f"{path}: cannot write image ({reason})") from None
+
+
+def list_images(inputs: Sequence[str | os.PathLike]) -> list[Path]:
+    """Expand ``inputs`` into a list of image paths, in order and without repeats.
+
+    Folders are searched recursively for files whose extension is in :data:`IMAGE_EXTENSIONS`
+    (case-insensitive), in sorted order, skipping hidden files and folders. Paths named
+    explicitly are kept whatever their extension, and so are missing paths, so that reading
+    them later reports the problem with the file's name.
+    """
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        found.extend(_images_in_folder(path) if path.is_dir() else [path])
+    return list(dict.fromkeys(found))
+
+
+def _images_in_folder(folder: Path) -> list[Path]:
+    images = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # prune hidden folders
+        images.extend(
+            Path(dirpath, name)
+            for name in filenames
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+        )
+    return sorted(images)
