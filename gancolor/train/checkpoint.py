@@ -19,6 +19,7 @@ import torch
 
 from gancolor import __version__
 from gancolor.errors import CheckpointError
+from gancolor.inference import COLORIZER_FORMAT
 from gancolor.io_utils import atomic_torch_save
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def load_training_checkpoint(path: str | os.PathLike, map_location: str | torch.
         raise CheckpointError(path, f"not a readable PyTorch checkpoint ({_first_line(error)})") from None
     kind = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__
     if kind != CHECKPOINT_FORMAT:
-        hint = " (an exported colorizer: load it with gancolor.inference)" if kind == "gancolor.colorizer" else ""
+        hint = " (an exported colorizer: load it with gancolor.inference)" if kind == COLORIZER_FORMAT else ""
         raise CheckpointError(path, f"not a gancolor training checkpoint (format: {kind}){hint}")
     if checkpoint.get("format_version", 0) > CHECKPOINT_VERSION:
         raise CheckpointError(path, f"written by a newer gancolor ({checkpoint.get('gancolor_version')}); "
@@ -123,12 +124,13 @@ def _config_differences(saved: dict, current: dict) -> list[str]:
 
 def _load_states(path: Path, kind: str, objects: dict, states: dict) -> None:
     if set(objects) != set(states):
-        raise CheckpointError(path, f"{kind} {sorted(states)} in the checkpoint, {sorted(objects)} in the task")
+        raise CheckpointError(path, f"{kind} {sorted(states)} in the checkpoint, {sorted(objects)} now")
     for name, obj in objects.items():
         try:
             obj.load_state_dict(states[name])
         except (RuntimeError, ValueError, KeyError) as error:
-            raise CheckpointError(path, f"{kind[:-1]} {name!r} does not match ({_first_line(error)})") from None
+            reason = f"{kind[:-1]} {name!r} does not match ({_first_line(error)})"
+            raise CheckpointError(path, reason) from None
 
 
 def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike) -> None:

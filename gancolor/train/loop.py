@@ -105,7 +105,8 @@ class History:
     def append(self, step: int, losses: dict[str, float]) -> None:
         """Record one step; every step must report the same losses."""
         if self.steps and set(losses) != set(self.losses):
-            raise ValueError(f"step {step} reports losses {sorted(losses)}, earlier steps {sorted(self.losses)}")
+            raise ValueError(f"step {step} reports losses {sorted(losses)}, earlier steps "
+                             f"{sorted(self.losses)}")
         self.steps.append(step)
         for name, value in losses.items():
             self.losses.setdefault(name, []).append(float(value))
@@ -180,8 +181,9 @@ def fit(
         for step in bar:
             losses = task.train_step(step)
             bad = next((name for name, value in losses.items() if not math.isfinite(value)), None)
-            if bad is not None:
-                raise TrainingDivergedError(step, f"loss {bad!r} is {losses[bad]}", _last_good(path, saved_at))
+            if bad is not None:  # the weights are broken too now: stop, and do not save them
+                raise TrainingDivergedError(step, f"loss {bad!r} is {losses[bad]}",
+                                            _last_good(path, saved_at))
             history.append(step, losses)
             task.step = step + 1
             if progress and (task.step % log_every == 0 or task.step == steps):
@@ -189,7 +191,8 @@ def fit(
             if path is not None and (task.step % checkpoint_every == 0 or task.step == steps):
                 broken = _nonfinite_weights(task)  # finite losses can still come with a broken update
                 if broken is not None:
-                    raise TrainingDivergedError(step, f"{broken} became nan or inf", _last_good(path, saved_at))
+                    raise TrainingDivergedError(step, f"{broken} became nan or inf",
+                                                _last_good(path, saved_at))
                 history.seconds = seconds_before + time.perf_counter() - started
                 save_training_checkpoint(path, task, task.step, history)
                 saved_at = task.step

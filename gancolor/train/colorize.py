@@ -1,0 +1,239 @@
+"""pix2pix colorization (Isola et al. 2017): a U-Net G predicts ab from L, a PatchGAN D judges (L, ab).
+
+The objective (pix2pix, eq. 4), with x = L and y = ab:
+
+    G* = arg min_G max_D  L_cGAN(G, D) + λ L_L1(G),      λ = 100
+    L_cGAN(G, D) = E[log D(x, y)] + E[log(1 - D(x, G(x)))]
+    L_L1(G)      = E[ ||y - G(x)||_1 ]
+
+D is conditional: it sees the lightness with the colours, so it judges whether these colours fit
+this image, not just whether they look like colours. L1 alone (``l1_only``, the comparison model)
+predicts the average of the plausible colours, which for objects of any colour is gray-brown;
+the adversarial term pushes G towards one vivid, plausible choice instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+
+from gancolor.data import lab_batch
+from gancolor.errors import DataError
+from gancolor.inference import COLORIZER_FORMAT
+from gancolor.io_utils import atomic_torch_save
+from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
+from gancolor.models import PatchDiscriminator, UNetGenerator
+from gancolor.runtime import pick_device, seed_everything
+from gancolor.train.loop import History, fit
+from gancolor.train.sampling import StepSampler, step_generator
+
+__all__ = ["ColorizeConfig", "ColorizationTrainer", "export_colorizer", "train_colorizer"]
+
+
+@dataclass
+class ColorizeConfig:
+    """Everything that defines a colorization run (the defaults train on 64x64 crops on a CPU)."""
+
+    image_size: int = 64  # training crops are image_size x image_size
+    batch_size: int = 16
+    width: int = 32  # G: channels of the first U-Net level, doubling per level ...
+    max_width: int = 256  # ... up to this (256 keeps the exported file under 10 MB)
+    depth: int = 5  # G: number of down-sampling levels; image_size must be a multiple of 2**depth
+    norm: str = "batch"  # G and D
+    dropout: float = 0.5  # G's decoder dropout, pix2pix's only source of noise
+    d_width: int = 32
+    d_layers: int = 3  # 3 layers: 70x70 receptive field
+    gan_loss: str = "nonsaturating"
+    lambda_l1: float = 100.0  # λ
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    l1_only: bool = False  # no D: G minimises L1 alone (the comparison model)
+    flip: bool = True  # random horizontal flips
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ColorizeConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown ColorizeConfig setting(s): {', '.join(unknown)}")
+        return cls(**data)
+
+
+def _fingerprint(images: torch.Tensor) -> str:
+    """A short content hash of the training images, so a resume on other data is refused."""
+    return hashlib.blake2b(images.contiguous().numpy().tobytes(), digest_size=8).hexdigest()
+
+
+class ColorizationTrainer:
+    """The pix2pix colorization task for :func:`~gancolor.train.fit`.
+
+    Inputs:
+        config: the run's settings.
+        images: (N, 3, H, W) uint8 RGB training images, H, W >= config.image_size (larger ones are
+            randomly cropped at each step).
+        device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
+    """
+
+    name = "colorize"
+
+    def __init__(self, config: ColorizeConfig, images: torch.Tensor,
+                 device: str | torch.device | None = None) -> None:
+        if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3 or len(images) == 0:
+            raise DataError(f"training images must be a non-empty (N, 3, H, W) uint8 tensor; "
+                            f"got {tuple(images.shape)} {images.dtype}")
+        if min(images.shape[-2:]) < config.image_size:
+            raise DataError(f"training images are {tuple(images.shape[-2:])} px, smaller than "
+                            f"image_size={config.image_size}")
+        if config.gan_loss not in GAN_LOSSES:
+            raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
+        self.config = config
+        self.device = pick_device(str(device) if device is not None else None)
+        self.images = images.cpu()
+        self._data_id = {"num_images": len(images), "image_shape": list(images.shape[1:]),
+                         "sha": _fingerprint(self.images)}
+        self.sampler = StepSampler(len(images), config.batch_size, config.seed)
+        self.step = 0
+
+        seed_everything(config.seed)  # the same seed gives the same initial weights and dropout masks
+        betas = (config.beta1, config.beta2)
+        self.G = UNetGenerator(in_channels=1, out_channels=2, width=config.width, depth=config.depth,
+                               max_width=config.max_width, norm=config.norm, dropout=config.dropout)
+        if config.image_size % self.G.size_multiple:
+            raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
+                             f"for a depth-{config.depth} U-Net")
+        self.G.to(self.device)
+        self.modules: dict[str, torch.nn.Module] = {"G": self.G}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            "G": torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)}
+        self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
+        self.D: PatchDiscriminator | None = None
+        if not config.l1_only:
+            self.D = PatchDiscriminator(in_channels=3, width=config.d_width, n_layers=config.d_layers,
+                                        norm=config.norm)
+            self.D.to(self.device)
+            self.modules["D"] = self.D
+            self.optimizers["D"] = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+
+    def config_dict(self) -> dict:
+        return {**self.config.to_dict(), "data": dict(self._data_id)}
+
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training batch of ``step``, on the device.
+
+        Returns: L_n (B, 1, S, S) in [-1, 1] and ab_n (B, 2, S, S), S = image_size.
+        """
+        size = self.config.image_size
+        x = self.images[self.sampler.indices(step)]  # (B, 3, H, W) uint8
+        generator = step_generator(self.config.seed, step)
+        height, width = x.shape[-2:]
+        if (height, width) != (size, size):  # a random size x size crop of each image
+            tops = torch.randint(0, height - size + 1, (len(x),), generator=generator).tolist()
+            lefts = torch.randint(0, width - size + 1, (len(x),), generator=generator).tolist()
+            x = torch.stack([img[:, t:t + size, l:l + size]
+                             for img, t, l in zip(x, tops, lefts, strict=True)])
+        if self.config.flip:
+            flip = torch.rand(len(x), generator=generator) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        return lab_batch(x.to(self.device))
+
+    def _d(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
+        """D(x, y): patch logits (B, 1, h, w) for lightness L (B, 1, S, S) with colours ab (B, 2, S, S)."""
+        return self.D(torch.cat([L, ab], dim=1))
+
+    def train_step(self, step: int) -> dict[str, float]:
+        """One D step, then one G step, on the batch of ``step``.
+
+        Returns: the unweighted losses {"d", "g_gan", "g_l1"} ({"g_l1"} alone in ``l1_only`` mode).
+        """
+        L, ab_real = self.batch(step)  # noqa: N806
+        opt_g = self.optimizers["G"]
+        ab_fake = self.G(L)  # G(x): (B, 2, S, S)
+
+        if self.D is None:  # the L1-only comparison model: G* = arg min_G L_L1(G)
+            loss_l1 = l1_loss(ab_fake, ab_real)
+            opt_g.zero_grad(set_to_none=True)
+            loss_l1.backward()
+            opt_g.step()
+            return {"g_l1": loss_l1.item()}
+
+        # (a) D step: max_D E[log D(x, y)] + E[log(1 - D(x, G(x)))].
+        # G(x) is detached: this loss trains D only (G gets its own objective in (b)). Without it,
+        # backward would also run through G, wasted work that frees G's graph, which (b) still needs.
+        opt_d = self.optimizers["D"]
+        real_logits, fake_logits = self._d(L, ab_real), self._d(L, ab_fake.detach())
+        loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # (b) G step: min_G L_cGAN(G, D) + λ L_L1(G), with the updated D.
+        self.D.requires_grad_(False)  # D is only a critic here: skip its weight gradients
+        loss_gan = generator_loss(self._d(L, ab_fake), kind=self.config.gan_loss)
+        loss_l1 = l1_loss(ab_fake, ab_real)
+        loss_g = loss_gan + self.config.lambda_l1 * loss_l1
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        self.D.requires_grad_(True)
+        return {"d": loss_d.item(), "g_gan": loss_gan.item(), "g_l1": loss_l1.item()}
+
+
+def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half: bool = True,
+                     inference_size: int | None = None) -> Path:
+    """Write the generator as a colorizer file for ``gancolor.inference.load_colorizer``, atomically.
+
+    The file holds the U-Net's class, config and weights (no D, no optimizer state), the training
+    config, the number of steps done and the mode ("gan" or "l1"). ``half`` stores the weights as
+    float16, halving the file (8.3 MB for the default config; outputs then differ from float32 by
+    ~1e-4 in ab_n, far below one 8-bit RGB level); loaders cast them back to float32.
+    ``inference_size``, if given, is stored as the long side (px) at which the colorizer should
+    see photos (``gancolor.inference`` has a default otherwise). Returns the path.
+    """
+    generator = trainer.G
+    state = {k: v.detach().to("cpu", copy=True) for k, v in generator.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    blob = {
+        "format": COLORIZER_FORMAT,
+        "format_version": 1,
+        "generator": {"class": type(generator).__name__, "config": dict(generator.config),
+                      "state_dict": state},
+        "train_config": trainer.config.to_dict(),
+        "steps": int(trainer.step),
+        "mode": "l1" if trainer.config.l1_only else "gan",
+    }
+    if inference_size is not None:
+        blob["inference_size"] = int(inference_size)
+    atomic_torch_save(blob, path)
+    return Path(path)
+
+
+def train_colorizer(
+    config: ColorizeConfig,
+    images: torch.Tensor,
+    steps: int,
+    out_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    *,
+    device: str | torch.device | None = None,
+    checkpoint_every: int = 500,
+) -> tuple[ColorizationTrainer, History]:
+    """Build a :class:`ColorizationTrainer` on ``images`` (N, 3, H, W) uint8 and :func:`fit` it for ``steps``.
+
+    With ``out_dir``, ``out_dir/checkpoint.pt`` is kept up to date (``resume=True`` continues it).
+    Export the result with :func:`export_colorizer`.
+    """
+    trainer = ColorizationTrainer(config, images, device=device)
+    history = fit(trainer, steps, out_dir=out_dir, resume=resume, checkpoint_every=checkpoint_every,
+                  progress=progress)
+    return trainer, history
