@@ -249,6 +249,8 @@ def _is_student_file(filename: str) -> bool:
         return filename.startswith(("<ipython-input", "<stdin>", "<string>"))
     if "/site-packages/" in filename or "/dist-packages/" in filename:
         return False
+    if not Path(filename).is_absolute():  # compiled extensions report "numpy/random/_generator.pyx"
+        return False
     try:
         resolved = str(Path(filename).resolve())
     except OSError:
