@@ -16,16 +16,6 @@ from gancolor.losses import (
     r1_penalty,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """The tensors here are small: one thread beats two that wait for each other on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # Two distributions over 10 points, as counts out of 100 (every point has mass under both).
 DATA_COUNTS = torch.tensor([20, 15, 12, 10, 9, 8, 8, 7, 6, 5])
 G_COUNTS = torch.tensor([2, 4, 6, 8, 10, 10, 12, 14, 16, 18])

@@ -17,16 +17,6 @@ from gancolor.models import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """The tensors here are small: one thread beats two that wait for each other on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-
 def _on_meta(cls, **config):
     """Build a model without allocating or drawing its weights (for parameter counts)."""
     with torch.device("meta"):

@@ -27,16 +27,6 @@ from gancolor.train import (
 )
 from gancolor.train import checkpoint as checkpoint_module
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread; two threads on a busy machine spin-wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ---------------------------------------------------------------------------------------------
 # A toy task: a tiny MLP with dropout, SGD with momentum and a step LR schedule, so that a resume
 # is exact only if module, optimizer, scheduler and RNG states all come back.

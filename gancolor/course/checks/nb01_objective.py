@@ -74,8 +74,8 @@ def _call_on_patches(student_fn: Callable[..., object], *args: object) -> object
         return student_fn(*args)
     except (ValueError, RuntimeError, IndexError) as error:
         first = (str(error).strip().splitlines() or [""])[0]
-        raise ExerciseFailed(f"your function works for logits of shape (N,) but raised {type(error).__name__} "
-                             f"for patch logits of shape (N, 1, h, w): {first}",
+        raise ExerciseFailed(f"your function works for logits of shape (N,) but raised "
+                             f"{type(error).__name__} for patch logits of shape (N, 1, h, w): {first}",
                              hint=_ANY_SHAPE_HINT) from error
 
 
@@ -98,7 +98,7 @@ def _expect_gradient(loss: torch.Tensor, inputs: list[torch.Tensor], expected: l
     expect_true(loss.requires_grad, f"{what} is not connected to the logits: no gradient flows back",
                 hint=_GRAPH_HINT)
     grads = torch.autograd.grad(loss, inputs, allow_unused=True)
-    for grad, reference, name in zip(grads, expected, names):
+    for grad, reference, name in zip(grads, expected, names, strict=True):
         expect_true(grad is not None, f"{what} does not depend on the {name}: no gradient reaches them",
                     hint=_GRAPH_HINT)
         assert grad is not None
@@ -317,7 +317,8 @@ def optimal_discriminator(student_fn: Callable[[torch.Tensor, torch.Tensor], tor
                 hint="no sum or mean: one D*(x) for each x")
     if not _close(got, expected):
         _diagnose(got, expected, [
-            (lambda: p_g / (p_data + p_g), "you returned the probability that x is *fake*, p_g / (p_data + p_g)",
+            (lambda: p_g / (p_data + p_g),
+             "you returned the probability that x is *fake*, p_g / (p_data + p_g)",
              "D(x) is the probability that x is real: p_data(x) / (p_data(x) + p_g(x))"),
             (lambda: p_data / p_g, "you returned the ratio p_data / p_g, which is not a probability "
              "(it can exceed 1)", "divide by the sum of the densities: p_data / (p_data + p_g)"),
