@@ -186,3 +186,26 @@ def test_evaluate_json_has_model_gray_and_truth(tmp_path, tiny_colorizer, capsys
     assert rows["gray"]["colorfulness"] < rows["ground truth"]["colorfulness"]
     for row in rows.values():
         assert set(row) >= {"psnr", "ssim", "colorfulness", "colorfulness_ambiguous"}
+
+
+def test_demo_writes_the_figure_and_prints_the_table(tmp_path, capsys):
+    out = tmp_path / "demo.png"
+    assert main(["demo", "--out", str(out), "--rows", "4"]) == 0
+    printed = capsys.readouterr().out
+    assert Image.open(out).size[0] > 300
+    for row in ["L1 only", "GAN", "gray", "ground truth"]:
+        assert row in printed
+    assert "PSNR" in printed and "colorful" in printed
+
+
+def test_demo_trains_small_models_when_no_checkpoint_is_shipped(tmp_path, monkeypatch, capsys):
+    import gancolor.demo as demo
+
+    monkeypatch.setattr(demo, "default_checkpoint", lambda mode: tmp_path / "absent" / f"{mode}.pt")
+    monkeypatch.setattr(demo, "fallback_dir", lambda: tmp_path / "demo-models")
+    monkeypatch.setattr(demo, "FALLBACK_STEPS", 2)
+    colorizers = demo.demo_colorizers()
+    assert set(colorizers) == {"L1 only", "GAN"}
+    assert colorizers["GAN"].mode == "gan" and colorizers["L1 only"].mode == "l1"
+    assert (tmp_path / "demo-models" / "colorizer_gan.pt").is_file()
+    assert "training a small one" in capsys.readouterr().out
