@@ -85,7 +85,8 @@ def _machine() -> str:
     except OSError:
         pass
     return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.machine()}")
+            f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
+            f"load average at the start {os.getloadavg()[0]:.1f} (other jobs sharing the cores slow every figure)")
 
 
 def main() -> int:
@@ -94,6 +95,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only, do not update results.md")
     args = parser.parse_args()
 
+    machine = _machine()
     rows = []
     small = train_step_seconds(64, 16, args.repeats)
     rows.append(("training step, GAN, 64x64, batch 16", f"{small * 1000:.0f} ms"))
@@ -107,7 +109,7 @@ def main() -> int:
     table = "\n".join(["| measurement | median |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report = (f"# Benchmark results\n\nMeasured by `make bench` (`python benchmarks/run.py`), {stamp}.\n\n"
-              f"Machine: {_machine()}\n\n{table}\n\n"
+              f"Machine: {machine}\n\n{table}\n\n"
               f"Median of {args.repeats} repeats after one warm-up (colorize: {max(2, args.repeats // 2)}); "
               f"default colorizer (U-Net width 32, depth 5; shipped checkpoint).\n")
     print(report)
