@@ -72,14 +72,14 @@ def _run(model: nn.Module, x: torch.Tensor, what: str, hint: str) -> object:
         return model(x)
     except NotImplementedError:
         raise
-    except Exception as error:  # torch's own layers raise it, so the framework cannot tell it is the student's
+    except Exception as error:  # raised inside torch's layers: the framework cannot tell it is the student's
         first = (str(error).strip().splitlines() or [""])[0]
         raise ExerciseFailed(f"running {what} on an input of shape {tuple(x.shape)} raised "
                              f"{type(error).__name__}: {first}", hint=hint) from error
 
 
 def _batch_norm(x: torch.Tensor, norm: nn.Module | None) -> torch.Tensor:
-    """Batch norm with the batch's statistics (training mode), with ``norm``'s scale and shift if it has them."""
+    """Batch norm with the batch's statistics (training mode), with ``norm``'s scale and shift if any."""
     weight = getattr(norm, "weight", None)
     bias = getattr(norm, "bias", None)
     eps = getattr(norm, "eps", 1e-5)
@@ -119,6 +119,39 @@ _BLOCK_HINT = ("nn.Sequential(nn.ConvTranspose2d(in_channels, out_channels, kern
                "padding=1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU())")
 
 
+def _check_block_output(y: torch.Tensor, pre: torch.Tensor, norm: nn.Module | None) -> None:
+    """``y`` must be ReLU(BatchNorm(pre)), ``pre`` the transposed conv's output; else name the mistake."""
+    __tracebackhide__ = True
+    expected = F.relu(_batch_norm(pre, norm))
+    if _close(y, expected):
+        return
+    relu_hint = "use nn.ReLU()"
+    match = _first_match(y, [
+        (lambda: F.relu(pre), "the output is not normalised: there is no batch norm between the "
+         "transposed conv and the ReLU", "add nn.BatchNorm2d(out_channels) right after the ConvTranspose2d"),
+        (lambda: _batch_norm(F.relu(pre), norm), "batch norm comes after the ReLU: DCGAN normalises the "
+         "conv's output first, then applies the ReLU", "order: ConvTranspose2d -> BatchNorm2d -> ReLU"),
+        (lambda: F.relu(_instance_norm(pre, norm)), "the block normalises each image on its own "
+         "(instance norm); DCGAN uses batch norm", "use nn.BatchNorm2d(out_channels)"),
+        (lambda: F.leaky_relu(_batch_norm(pre, norm), 0.2), "the block ends with LeakyReLU(0.2): that is "
+         "the discriminator's activation; DCGAN's generator uses ReLU", relu_hint),
+        (lambda: F.leaky_relu(_batch_norm(pre, norm), 0.01), "the block ends with a LeakyReLU: DCGAN's "
+         "generator uses ReLU", relu_hint),
+        (lambda: torch.tanh(_batch_norm(pre, norm)), "the block ends with Tanh: Tanh is only for G's "
+         "output layer (pixels in [-1, 1]); hidden blocks use ReLU", relu_hint),
+        (lambda: _batch_norm(pre, norm), "the block has no activation after the batch norm",
+         "end the block with nn.ReLU()"),
+    ])
+    if match is not None:
+        raise ExerciseFailed(match[0], hint=match[1])
+    if bool((y < 0).any()):
+        raise ExerciseFailed("the block's output has negative values, but it should end with a ReLU",
+                             got=describe(y))
+    raise ExerciseFailed("the block's output is not ReLU(BatchNorm(ConvTranspose(x))) (with the batch's "
+                         "mean and variance, as in training mode)", expected=describe(expected),
+                         got=describe(y))
+
+
 @exercise("2.1", "generator block", hint=_BLOCK_HINT)
 def generator_block(student_fn: Callable[[int, int], nn.Module]) -> None:
     """``student_fn(in_channels, out_channels)`` -> a module (N, in, H, W) -> (N, out, 2H, 2W).
@@ -143,7 +176,8 @@ def generator_block(student_fn: Callable[[int, int], nn.Module]) -> None:
         expect_true(conv.in_channels == in_channels and conv.out_channels == out_channels,
                     f"generator_block({in_channels}, {out_channels}): the transposed convolution maps the "
                     "wrong numbers of channels",
-                    expected=f"{in_channels} -> {out_channels}", got=f"{conv.in_channels} -> {conv.out_channels}")
+                    expected=f"{in_channels} -> {out_channels}",
+                    got=f"{conv.in_channels} -> {conv.out_channels}")
         x = torch.randn(4, in_channels, size, size)
         with _Calls(block, (nn.ConvTranspose2d,)) as record:
             y = _run(block, x, f"generator_block({in_channels}, {out_channels})", _BLOCK_HINT)
@@ -155,45 +189,20 @@ def generator_block(student_fn: Callable[[int, int], nn.Module]) -> None:
         y = expect_finite(y, "the block's output").detach()
         pre = record.calls[-1][2]  # the transposed conv's output: (N, out, 2H, 2W)
         norm = _norm_of_size(block, out_channels, (nn.BatchNorm2d, nn.InstanceNorm2d))
-        expected = F.relu(_batch_norm(pre, norm))
-        if _close(y, expected):
-            continue
-        match = _first_match(y, [
-            (lambda: F.relu(pre), "the output is not normalised: there is no batch norm between the transposed "
-             "conv and the ReLU", "add nn.BatchNorm2d(out_channels) right after the ConvTranspose2d"),
-            (lambda: _batch_norm(F.relu(pre), norm), "batch norm comes after the ReLU: DCGAN normalises the "
-             "conv's output first, then applies the ReLU", "order: ConvTranspose2d -> BatchNorm2d -> ReLU"),
-            (lambda: F.relu(_instance_norm(pre, norm)), "the block normalises each image on its own (instance "
-             "norm); DCGAN uses batch norm", "use nn.BatchNorm2d(out_channels)"),
-            (lambda: F.leaky_relu(_batch_norm(pre, norm), 0.2), "the block ends with LeakyReLU(0.2): that is "
-             "the discriminator's activation; DCGAN's generator uses ReLU", "use nn.ReLU()"),
-            (lambda: F.leaky_relu(_batch_norm(pre, norm), 0.01), "the block ends with a LeakyReLU: DCGAN's "
-             "generator uses ReLU", "use nn.ReLU()"),
-            (lambda: torch.tanh(_batch_norm(pre, norm)), "the block ends with Tanh: Tanh is only for G's output "
-             "layer (pixels in [-1, 1]); hidden blocks use ReLU", "use nn.ReLU()"),
-            (lambda: _batch_norm(pre, norm), "the block has no activation after the batch norm",
-             "end the block with nn.ReLU()"),
-        ])
-        if match is not None:
-            raise ExerciseFailed(match[0], hint=match[1])
-        if bool((y < 0).any()):
-            raise ExerciseFailed("the block's output has negative values, but it should end with a ReLU",
-                                 got=describe(y))
-        raise ExerciseFailed("the block's output is not ReLU(BatchNorm(ConvTranspose(x))) (with the batch's "
-                             "mean and variance, as in training mode)", expected=describe(expected),
-                             got=describe(y))
+        _check_block_output(y, pre, norm)
 
 
 # --------------------------------------------------------------------------------------
 # 2.2 discriminator
 # --------------------------------------------------------------------------------------
 
-_D_HINT = ("4 convs of kernel 4: Conv2d(in, w, 4, 2, 1), LeakyReLU(0.2) [32->16, no norm]; Conv2d(w, 2w, 4, 2, 1), "
-           "BatchNorm2d, LeakyReLU(0.2) [16->8]; the same to 4w [8->4]; Conv2d(4w, 1, 4) [4->1]; flatten to (N,)")
+_D_HINT = ("4 convs of kernel 4: Conv2d(in, w, 4, 2, 1), LeakyReLU(0.2) [32->16, no norm]; "
+           "Conv2d(w, 2w, 4, 2, 1), BatchNorm2d, LeakyReLU(0.2) [16->8]; the same to 4w [8->4]; "
+           "Conv2d(4w, 1, 4) [4->1]; flatten to (N,)")
 
 
 def _check_activation(got: torch.Tensor, conv_out: torch.Tensor, norm: nn.Module | None, layer: int) -> None:
-    """``got`` (the next conv's input) must be LeakyReLU_0.2(conv_out) for layer 1, of its batch norm after."""
+    """``got`` (the next conv's input) must be LeakyReLU_0.2 of conv_out (layer 1) or of its batch norm."""
     __tracebackhide__ = True
     first = layer == 1
     norm_fn = (lambda t: t) if first else (lambda t: _batch_norm(t, norm))
@@ -209,13 +218,14 @@ def _check_activation(got: torch.Tensor, conv_out: torch.Tensor, norm: nn.Module
     ]
     if first:
         candidates = [
-            (lambda s=s: F.leaky_relu(_batch_norm(conv_out, norm), s), "the first layer is normalised: DCGAN has no "
-             "batch norm on D's input layer (Radford et al.: it made training unstable)",
+            (lambda s=s: F.leaky_relu(_batch_norm(conv_out, norm), s), "the first layer is normalised: "
+             "DCGAN has no batch norm on D's input layer (Radford et al.: it made training unstable)",
              "remove the BatchNorm2d after the first conv") for s in (0.2, 0.01, 0.0)
         ] + candidates
     else:
         candidates = [
-            (lambda: F.leaky_relu(conv_out, 0.2), f"{where}: no batch norm between the conv and the LeakyReLU",
+            (lambda: F.leaky_relu(conv_out, 0.2), f"{where}: no batch norm between the conv and the "
+             "LeakyReLU",
              f"add nn.BatchNorm2d after conv {layer} (every layer but the first and the last has one)"),
             (lambda: _batch_norm(F.leaky_relu(conv_out, 0.2), norm), f"{where}: batch norm comes after the "
              "LeakyReLU; DCGAN normalises the conv's output first",
@@ -260,10 +270,12 @@ def dcgan_discriminator(student_fn: Callable[[int, int], nn.Module]) -> None:
                         expected="4", got=str(len(calls)))
             sizes = [tuple(out.shape[1:]) for _, _, out in calls]
             wanted = [(width, 16, 16), (2 * width, 8, 8), (4 * width, 4, 4), (1, 1, 1)]
-            expect_true(sizes == wanted, "the feature maps after the 4 convs have the wrong shapes (channels, H, W)",
+            expect_true(sizes == wanted,
+                        "the feature maps after the 4 convs have the wrong shapes (channels, H, W)",
                         expected=", ".join(map(str, wanted)), got=", ".join(map(str, sizes)),
-                        hint="channels w, 2w, 4w, 1; strided convs Conv2d(c_in, c_out, 4, stride=2, padding=1) "
-                             "halve the side, the last Conv2d(4w, 1, 4) has no padding: 4x4 -> 1x1")
+                        hint="channels w, 2w, 4w, 1; strided convs Conv2d(c_in, c_out, 4, stride=2, "
+                             "padding=1) halve the side; the last, Conv2d(4w, 1, 4), has no padding: "
+                             "4x4 -> 1x1")
             for layer in (1, 2, 3):
                 channels = calls[layer - 1][2].shape[1]
                 norm = _norm_of_size(model, channels, (nn.BatchNorm2d, nn.InstanceNorm2d))
@@ -278,8 +290,8 @@ def dcgan_discriminator(student_fn: Callable[[int, int], nn.Module]) -> None:
             expect_shape(y, (n,), f"the output of {name} for {n} images", hint=_D_HINT)
             y = y.detach()
             if _close(y, torch.sigmoid(logits)):
-                raise ExerciseFailed("D ends with a sigmoid; it should return logits (raw scores). The losses "
-                                     "apply the sigmoid themselves, stably, through softplus",
+                raise ExerciseFailed("D ends with a sigmoid; it should return logits (raw scores). The "
+                                     "losses apply the sigmoid themselves, stably, through softplus",
                                      hint="remove the final nn.Sigmoid()")
             expect_true(_close(y, logits), "the output should be the last conv's score, unchanged (a logit)",
                         expected=describe(logits), got=describe(y))
@@ -331,7 +343,8 @@ def _call_penalty(student_fn: Callable, critic: nn.Module, real: torch.Tensor, f
                         hint="return one number, a 0-dim tensor: the mean over the batch of (||∇D(x̂)|| - 1)²")
 
 
-def _segment_weights(x: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _segment_weights(x: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per sample, the ε that puts x closest to ε·real + (1-ε)·fake, and the distance left."""
     d = (real - fake).flatten(1)
     eps = ((x - fake).flatten(1) * d).sum(1) / d.pow(2).sum(1)
@@ -397,20 +410,21 @@ def gradient_penalty(student_fn: Callable[[Callable, torch.Tensor, torch.Tensor]
             raise ExerciseFailed("x̂ is not on the straight line between a real and a fake image: draw one ε "
                                  "per sample (shape (N, 1, 1, 1)), not one per pixel",
                                  hint="eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device)")
-        raise ExerciseFailed("the critic is never evaluated at points x̂ = ε·real + (1-ε)·fake (one ε in [0, 1] "
-                             "per sample)", hint=_GP_HINT)
+        raise ExerciseFailed("the critic is never evaluated at points x̂ = ε·real + (1-ε)·fake (one ε in "
+                             "[0, 1] per sample)", hint=_GP_HINT)
     x_hat, eps = on_segment[-1]
     for end, value in (("real", 1.0), ("fake", 0.0)):
         if bool(((eps - value).abs() < 1e-6).all()):
-            raise ExerciseFailed(f"the critic is evaluated at the {end} images only; the penalty belongs at "
-                                 "random points x̂ between real and fake images",
-                                 hint="x_hat = eps * real + (1 - eps) * fake with eps = torch.rand(N, 1, 1, 1)")
+            raise ExerciseFailed(f"the critic is evaluated at the {end} images only; the penalty belongs "
+                                 "at random points x̂ between real and fake images",
+                                 hint="x_hat = eps * real + (1 - eps) * fake, eps = torch.rand(N, 1, 1, 1)")
     expect_true(len(set(eps.round(decimals=4).tolist())) > 1,
                 "every sample uses the same ε; draw one ε per sample", got=f"ε = {describe(eps)}",
                 hint="eps = torch.rand(real.shape[0], 1, 1, 1)")
     critic.inputs.clear()
     _call_penalty(student_fn, critic, real, fake, "for a quadratic critic")
-    again = [_segment_weights(x, real.detach(), fake.detach())[0] for x in critic.inputs if x.shape == real.shape]
+    again = [_segment_weights(x, real.detach(), fake.detach())[0] for x in critic.inputs
+             if x.shape == real.shape]
     expect_true(not any(_close(e, eps, 1e-6) for e in again),
                 "ε is the same on every call; it must be random, ε ~ U[0, 1]",
                 got=f"ε = {describe(eps)} twice", hint="eps = torch.rand(real.shape[0], 1, 1, 1)")
@@ -420,8 +434,9 @@ def gradient_penalty(student_fn: Callable[[Callable, torch.Tensor, torch.Tensor]
     expected = (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
     expect_finite(got, "the penalty")
     if not _close(got.detach(), expected, 1e-4):
-        raise ExerciseFailed("for D(x) = ½ Σ a·x², whose gradient a·x̂ varies from point to point, the penalty "
-                             "at your points x̂ is wrong", expected=describe(expected), got=describe(got),
+        raise ExerciseFailed("for D(x) = ½ Σ a·x², whose gradient a·x̂ varies from point to point, the "
+                             "penalty at your points x̂ is wrong", expected=describe(expected),
+                             got=describe(got),
                              hint="take the gradient of critic(x̂).sum() with respect to x̂ itself")
 
     # 4. Trainable: the penalty's gradient reaches the critic's weights.
