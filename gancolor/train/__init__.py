@@ -12,6 +12,7 @@ from gancolor.train.checkpoint import (
     save_training_checkpoint,
 )
 from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig, export_colorizer, train_colorizer
+from gancolor.train.dcgan import DCGANConfig, DCGANTrainer, train_dcgan
 from gancolor.train.loop import History, Task, TrainingDivergedError, fit
 from gancolor.train.sampling import StepSampler, derive_seed, step_generator
 
@@ -19,6 +20,8 @@ __all__ = [
     "CHECKPOINT_NAME",
     "ColorizationTrainer",
     "ColorizeConfig",
+    "DCGANConfig",
+    "DCGANTrainer",
     "History",
     "StepSampler",
     "Task",
@@ -31,4 +34,5 @@ __all__ = [
     "save_training_checkpoint",
     "step_generator",
     "train_colorizer",
+    "train_dcgan",
 ]

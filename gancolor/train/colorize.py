@@ -14,7 +14,6 @@ the adversarial term pushes G towards one vivid, plausible choice instead.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -29,7 +28,7 @@ from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_l
 from gancolor.models import PatchDiscriminator, UNetGenerator
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.loop import History, fit
-from gancolor.train.sampling import StepSampler, step_generator
+from gancolor.train.sampling import StepSampler, data_fingerprint, step_generator
 
 __all__ = ["ColorizeConfig", "ColorizationTrainer", "export_colorizer", "train_colorizer"]
 
@@ -68,11 +67,6 @@ class ColorizeConfig:
         return cls(**data)
 
 
-def _fingerprint(images: torch.Tensor) -> str:
-    """A short content hash of the training images, so a resume on other data is refused."""
-    return hashlib.blake2b(images.contiguous().numpy().tobytes(), digest_size=8).hexdigest()
-
-
 class ColorizationTrainer:
     """The pix2pix colorization task for :func:`~gancolor.train.fit`.
 
@@ -99,7 +93,7 @@ class ColorizationTrainer:
         self.device = pick_device(str(device) if device is not None else None)
         self.images = images.cpu()
         self._data_id = {"num_images": len(images), "image_shape": list(images.shape[1:]),
-                         "sha": _fingerprint(self.images)}
+                         "sha": data_fingerprint(self.images)}
         self.sampler = StepSampler(len(images), config.batch_size, config.seed)
         self.step = 0
 

@@ -24,7 +24,6 @@ gives the same batches on every device and resumes exactly (:func:`gancolor.trai
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, fields
 
@@ -37,7 +36,7 @@ from gancolor.models import DCGANDiscriminator, DCGANGenerator
 from gancolor.models.dcgan import IMAGE_SIZES
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.loop import History, fit
-from gancolor.train.sampling import StepSampler, step_generator
+from gancolor.train.sampling import StepSampler, data_fingerprint, step_generator
 
 __all__ = ["DCGANConfig", "DCGANTrainer", "train_dcgan", "prepare_images"]
 
@@ -92,11 +91,6 @@ def prepare_images(images: torch.Tensor, image_size: int) -> torch.Tensor:
     return x
 
 
-def _fingerprint(images: torch.Tensor) -> str:
-    """A short content hash of the training images, so a resume on other data is refused."""
-    return hashlib.blake2b(images.contiguous().cpu().numpy().tobytes(), digest_size=8).hexdigest()
-
-
 class DCGANTrainer:
     """The DCGAN task for :func:`~gancolor.train.fit`: G makes images from noise, D tells them from real.
 
@@ -124,7 +118,7 @@ class DCGANTrainer:
         self.device = pick_device(str(device) if device is not None else None)
         prepared = prepare_images(images, config.image_size)
         self._data_id = {"num_images": len(images), "image_shape": list(images.shape[1:]),
-                         "sha": _fingerprint(images)}
+                         "sha": data_fingerprint(images)}
         self.images = prepared.to(self.device)  # (N, C, S, S) in [-1, 1]
         channels = prepared.shape[1]
         self.sampler = StepSampler(len(prepared), config.batch_size, config.seed)

@@ -83,3 +83,8 @@ class StepSampler:
 
     def __repr__(self) -> str:
         return f"StepSampler(num_items={self.num_items}, batch_size={self.batch_size}, seed={self.seed})"
+
+
+def data_fingerprint(images: torch.Tensor) -> str:
+    """A short content hash of the training images (any shape), so a resume on other data is refused."""
+    return hashlib.blake2b(images.contiguous().cpu().numpy().tobytes(), digest_size=8).hexdigest()
