@@ -9,11 +9,11 @@ from collections.abc import Callable
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_asserts import fails, passes
 from torch import nn
 
 from gancolor import losses
 from gancolor.course import checks
-from gancolor.course.checks import ExerciseFailed
 from gancolor.models import DCGANDiscriminator
 from gancolor.models.dcgan import _upsample_conv
 from gancolor.models.init import make_norm
@@ -23,21 +23,6 @@ def stub(*args: object) -> None:
     raise NotImplementedError("Exercise 2.x: not done yet")
 
 
-def passes(check: Callable[[Callable], None], fn: Callable, capsys: pytest.CaptureFixture[str]) -> None:
-    check(fn)
-    out = capsys.readouterr().out
-    assert out == f"✅ Exercise {check.exercise_id} ({check.title}): all checks passed.\n"
-
-
-def fails(check: Callable[[Callable], None], fn: Callable, *needles: str) -> str:
-    """Run ``check(fn)``, expect ExerciseFailed whose message contains every needle; return it."""
-    with pytest.raises(ExerciseFailed) as info:
-        check(fn)
-    message = str(info.value)
-    assert message.startswith(f"Exercise {check.exercise_id} ({check.title}): "), message
-    for needle in needles:
-        assert needle in message, f"{needle!r} not in:\n{message}"
-    return message
 
 
 def test_the_checks_are_exported():

@@ -9,28 +9,11 @@ from collections.abc import Callable
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_asserts import fails, passes
 from torch import nn
 
 from gancolor.course import checks
-from gancolor.course.checks import ExerciseFailed
 from gancolor.losses import discriminator_loss, generator_loss, l1_loss
-
-
-def passes(check: Callable[[object], None], student: object, capsys: pytest.CaptureFixture[str]) -> None:
-    check(student)
-    out = capsys.readouterr().out
-    assert out == f"✅ Exercise {check.exercise_id} ({check.title}): all checks passed.\n"
-
-
-def fails(check: Callable[[object], None], student: object, *needles: str) -> str:
-    """Run ``check(student)``, expect ExerciseFailed whose message contains every needle; return it."""
-    with pytest.raises(ExerciseFailed) as info:
-        check(student)
-    message = str(info.value)
-    assert message.startswith(f"Exercise {check.exercise_id} ({check.title}): "), message
-    for needle in needles:
-        assert needle in message, f"{needle!r} not in:\n{message}"
-    return message
 
 
 def stub(*args: object, **kwargs: object) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 import pytest
 import torch
+from exercise_asserts import fails, passes
 
 from gancolor.course import checks
 from gancolor.course.checks import ExerciseFailed
@@ -21,21 +22,6 @@ def stub(*args: object) -> None:
     raise NotImplementedError("Exercise 5.x: not done yet")
 
 
-def passes(check: Callable[[Callable], None], fn: Callable, capsys: pytest.CaptureFixture[str]) -> None:
-    check(fn)
-    out = capsys.readouterr().out
-    assert out == f"✅ Exercise {check.exercise_id} ({check.title}): all checks passed.\n"
-
-
-def fails(check: Callable[[Callable], None], fn: Callable, *needles: str) -> str:
-    """Run ``check(fn)``, expect ExerciseFailed whose message contains every needle; return it."""
-    with pytest.raises(ExerciseFailed) as info:
-        check(fn)
-    message = str(info.value)
-    assert message.startswith(f"Exercise {check.exercise_id} ({check.title}): "), message
-    for needle in needles:
-        assert needle in message, f"{needle!r} not in:\n{message}"
-    return message
 
 
 # --------------------------------------------------------------------------------------
