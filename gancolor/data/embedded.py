@@ -12,6 +12,8 @@ shuffle apart to get unpaired domains. Photos do not change with the season.
 
 from __future__ import annotations
 
+import hashlib
+
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +77,19 @@ def scene_layout(split: Split, index: int) -> SceneLayout:
     return sample_layout(np.random.default_rng([_SCENE_SEED, SPLITS.index(split), index]))
 
 
+def _generator_fingerprint() -> str:
+    """A hash of the code that renders the dataset, so that any change to it rebuilds the cache
+    (a stale cache would silently change every number the notebooks print)."""
+    digest = hashlib.blake2b(digest_size=4)
+    for module in ("scenes.py", "photos.py", "embedded.py"):
+        digest.update((Path(__file__).with_name(module)).read_bytes())
+    return digest.hexdigest()
+
+
 def cache_path(size: int = 64, season: str = "summer") -> Path:
-    """Where the build for ``size`` and ``season`` is cached."""
+    """Where the build for ``size`` and ``season`` is cached (named by version and code fingerprint)."""
     suffix = "" if season == "summer" else f"-{season}"
-    return cache_dir() / f"embedded-v{VERSION}-{size}px{suffix}.pt"
+    return cache_dir() / f"embedded-v{VERSION}-{_generator_fingerprint()}-{size}px{suffix}.pt"
 
 
 def load_embedded(
