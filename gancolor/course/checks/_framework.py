@@ -51,6 +51,10 @@ __all__ = [
     "passed_line",
     "describe",
     "seeded",
+    "Mistake",
+    "tensors_close",
+    "first_mistake",
+    "diagnose",
 ]
 
 Check = TypeVar("Check", bound=Callable[..., None])
@@ -118,6 +122,48 @@ def describe(value: object, max_items: int = 6) -> str:
         return _number(float(value))
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+
+# A planted mistake: (what the mistaken code computes, the problem in one sentence, a hint).
+Mistake = tuple[Callable[[], Any], str, str]
+
+
+def tensors_close(a: torch.Tensor, b: torch.Tensor, *, atol: float = 1e-5, rtol: float = 1e-4,
+                  equal_nan: bool = False) -> bool:
+    """True when ``a`` and ``b`` have the same shape and agree within tolerance (compared in float64)."""
+    a64, b64 = a.detach().cpu().double(), b.detach().cpu().double()
+    return a64.shape == b64.shape and bool(
+        torch.allclose(a64, b64, atol=atol, rtol=rtol, equal_nan=equal_nan))
+
+
+def first_mistake(got: Any, mistakes: Sequence[Mistake], close: Callable[[Any, Any], bool] = tensors_close
+                  ) -> tuple[str, str] | None:
+    """The (problem, hint) of the first planted mistake whose result ``got`` reproduces, if any.
+
+    Each mistake's value is computed without gradients and with NumPy warnings silenced (a
+    mistaken formula may well divide by zero).
+    """
+    for compute, problem, hint in mistakes:
+        with torch.no_grad(), np.errstate(all="ignore"):
+            value = compute()
+        if close(got, value):
+            return problem, hint
+    return None
+
+
+def diagnose(got: torch.Tensor, expected: torch.Tensor, mistakes: Sequence[Mistake], *,
+             close: Callable[[Any, Any], bool] = tensors_close,
+             show: Callable[[Any], str] = describe) -> None:
+    """Raise the :class:`ExerciseFailed` of the first planted mistake that ``got`` reproduces, if any.
+
+    The message names the mistake; ``show`` formats the expected and the student's values.
+    """
+    __tracebackhide__ = True
+    match = first_mistake(got, mistakes, close)
+    if match is not None:
+        problem, hint = match
+        raise ExerciseFailed(problem, expected=show(expected), got=show(got), hint=hint)
 
 
 def _shape_text(shape: Sequence[int | None]) -> str:

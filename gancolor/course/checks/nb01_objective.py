@@ -20,11 +20,14 @@ import torch.nn.functional as F
 from gancolor import losses, toys
 from gancolor.course.checks._framework import (
     ExerciseFailed,
+    Mistake,
     describe,
+    diagnose,
     exercise,
     expect_close,
     expect_tensor,
     expect_true,
+    tensors_close,
 )
 
 __all__ = ["discriminator_loss", "generator_loss", "optimal_discriminator"]
@@ -43,23 +46,14 @@ _ANY_SHAPE_HINT = ("a loss must work for logits of any shape (a PatchGAN gives (
                    "all elements with .mean(), and make targets with torch.ones_like(logits) / "
                    "torch.zeros_like(logits), not torch.ones(len(logits))")
 
-Mistake = tuple[Callable[[], torch.Tensor], str, str]  # (what the mistake computes, problem, hint)
-
-
 def _close(got: torch.Tensor, value: torch.Tensor) -> bool:
-    got64 = got.detach().cpu().double()
-    value64 = value.detach().cpu().double()
-    return got64.shape == value64.shape and bool(torch.allclose(got64, value64, rtol=_RTOL, atol=_ATOL))
+    return tensors_close(got, value, atol=_ATOL, rtol=_RTOL)
 
 
 def _diagnose(got: torch.Tensor, expected: torch.Tensor, mistakes: list[Mistake]) -> None:
-    """Raise the :class:`ExerciseFailed` of the first mistake that ``got`` reproduces, if any."""
+    """Raise the failure of the first planted mistake that ``got`` reproduces, if any."""
     __tracebackhide__ = True
-    for compute, problem, hint in mistakes:
-        with torch.no_grad():
-            value = compute()
-        if _close(got, value):
-            raise ExerciseFailed(problem, expected=_short(expected), got=_short(got), hint=hint)
+    diagnose(got, expected, mistakes, close=_close, show=_short)
 
 
 def _short(value: torch.Tensor) -> str:

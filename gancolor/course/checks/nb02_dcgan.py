@@ -15,7 +15,7 @@ with respect to w must be what autograd gives only with ``create_graph=True``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,8 @@ from gancolor.course.checks._framework import (
     expect_shape,
     expect_tensor,
     expect_true,
+    first_mistake,
+    tensors_close,
 )
 
 __all__ = ["generator_block", "dcgan_discriminator", "gradient_penalty"]
@@ -38,7 +40,7 @@ _ATOL = 1e-4
 
 
 def _close(a: torch.Tensor, b: torch.Tensor, atol: float = _ATOL) -> bool:
-    return a.shape == b.shape and bool(torch.allclose(a, b, atol=atol, rtol=1e-4))
+    return tensors_close(a, b, atol=atol, rtol=1e-4)
 
 
 def _expect_module(obj: object, what: str, hint: str) -> nn.Module:
@@ -94,15 +96,6 @@ def _instance_norm(x: torch.Tensor, norm: nn.Module | None) -> torch.Tensor:
                            bias=None if bias is None else bias.detach())
 
 
-def _first_match(got: torch.Tensor, candidates: Sequence[tuple[Callable[[], torch.Tensor], str, str]]
-                 ) -> tuple[str, str] | None:
-    """The (problem, hint) of the first candidate mistake that computes ``got``."""
-    for compute, problem, hint in candidates:
-        if _close(got, compute()):
-            return problem, hint
-    return None
-
-
 def _norm_of_size(model: nn.Module, channels: int, types: tuple[type[nn.Module], ...]) -> nn.Module | None:
     """The first normalisation layer of ``types`` in ``model`` for ``channels`` feature maps."""
     for module in model.modules():
@@ -126,7 +119,7 @@ def _check_block_output(y: torch.Tensor, pre: torch.Tensor, norm: nn.Module | No
     if _close(y, expected):
         return
     relu_hint = "use nn.ReLU()"
-    match = _first_match(y, [
+    match = first_mistake(y, close=_close, mistakes=[
         (lambda: F.relu(pre), "the output is not normalised: there is no batch norm between the "
          "transposed conv and the ReLU", "add nn.BatchNorm2d(out_channels) right after the ConvTranspose2d"),
         (lambda: _batch_norm(F.relu(pre), norm), "batch norm comes after the ReLU: DCGAN normalises the "
@@ -233,7 +226,7 @@ def _check_activation(got: torch.Tensor, conv_out: torch.Tensor, norm: nn.Module
             (lambda: F.leaky_relu(_instance_norm(conv_out, norm), 0.2), f"{where}: instance norm instead of "
              "batch norm", "use nn.BatchNorm2d"),
         ] + candidates
-    match = _first_match(got, candidates)
+    match = first_mistake(got, candidates, _close)
     if match is not None:
         raise ExerciseFailed(match[0], hint=match[1])
     wanted = "LeakyReLU(0.2, conv output)" if first else "LeakyReLU(0.2, BatchNorm(conv output))"

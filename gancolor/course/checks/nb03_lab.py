@@ -21,11 +21,13 @@ import torch
 from gancolor.color import AB_SCALE, L_SCALE
 from gancolor.course.checks._framework import (
     ExerciseFailed,
+    Mistake,
     exercise,
     expect_finite,
     expect_shape,
     expect_tensor,
     expect_true,
+    first_mistake,
 )
 
 __all__ = ["srgb_to_linear", "xyz_to_lab", "rgb_to_lab", "normalize_lab"]
@@ -53,7 +55,6 @@ _MISTAKE_ATOL = {"linear": 1e-6, "lab": 1e-3}
 _NUMPY_HINT = ("work with torch functions only (torch.where, **, torch.stack ...): NumPy functions return "
                "arrays, cannot run on a GPU and stop gradients")
 
-Mistake = tuple[Callable[[], np.ndarray], str, str]  # (what the mistake computes, problem, hint)
 
 
 # --------------------------------------------------------------------------------------
@@ -138,12 +139,10 @@ def _lab(xyz: np.ndarray, white: np.ndarray | None = _WHITE_D65, segment: str = 
 
 def _first_match(got: np.ndarray, mistakes: list[Mistake], atol: float) -> tuple[str, str] | None:
     """The (problem, hint) of the first mistake whose result ``got`` reproduces, if any."""
-    for compute, problem, hint in mistakes:
-        with np.errstate(all="ignore"):
-            value = compute()
-        if value.shape == got.shape and np.allclose(got, value, rtol=0.0, atol=atol):
-            return problem, hint
-    return None
+    def same(g: np.ndarray, v: np.ndarray) -> bool:
+        return v.shape == g.shape and np.allclose(g, v, rtol=0.0, atol=atol)
+
+    return first_mistake(got, mistakes, same)
 
 
 def _expect_same_dtype(got: torch.Tensor, x: torch.Tensor, what: str) -> None:

@@ -27,12 +27,15 @@ from torch import nn
 from gancolor import losses
 from gancolor.course.checks._framework import (
     ExerciseFailed,
+    Mistake,
     describe,
+    diagnose,
     exercise,
     expect_finite,
     expect_shape,
     expect_tensor,
     expect_true,
+    tensors_close,
 )
 
 __all__ = ["unet_level", "pix2pix_discriminator_loss", "pix2pix_generator_loss"]
@@ -40,22 +43,14 @@ __all__ = ["unet_level", "pix2pix_discriminator_loss", "pix2pix_generator_loss"]
 # Two float32 computations of order 1 agree when they differ by less than this.
 _ATOL, _RTOL = 1e-5, 1e-4
 
-Mistake = tuple[Callable[[], torch.Tensor], str, str]  # (what the mistake computes, problem, hint)
-
-
 def _close(a: torch.Tensor, b: torch.Tensor, atol: float = _ATOL) -> bool:
-    a64, b64 = a.detach().cpu().double(), b.detach().cpu().double()
-    return a64.shape == b64.shape and bool(torch.allclose(a64, b64, atol=atol, rtol=_RTOL))
+    return tensors_close(a, b, atol=atol, rtol=_RTOL)
 
 
 def _diagnose(got: torch.Tensor, expected: torch.Tensor, mistakes: Sequence[Mistake]) -> None:
-    """Raise the :class:`ExerciseFailed` of the first mistake that ``got`` reproduces, if any."""
+    """Raise the failure of the first planted mistake that ``got`` reproduces, if any."""
     __tracebackhide__ = True
-    for compute, problem, hint in mistakes:
-        with torch.no_grad():
-            value = compute()
-        if _close(got, value):
-            raise ExerciseFailed(problem, expected=_num(expected), got=_num(got), hint=hint)
+    diagnose(got, expected, mistakes, close=_close, show=_num)
 
 
 def _num(value: torch.Tensor) -> str:

@@ -33,15 +33,14 @@ from gancolor.course.checks._framework import (
     expect_shape,
     expect_tensor,
     expect_true,
+    tensors_close,
 )
 
 __all__ = ["colorfulness", "compare_methods", "mmd2_unbiased"]
 
 
 def _close(got: torch.Tensor, value: torch.Tensor, rtol: float = 1e-4, atol: float = 1e-4) -> bool:
-    got64, value64 = got.detach().cpu().double(), value.detach().cpu().double()
-    return got64.shape == value64.shape and bool(torch.allclose(got64, value64, rtol=rtol, atol=atol,
-                                                                equal_nan=True))
+    return tensors_close(got, value, atol=atol, rtol=rtol, equal_nan=True)
 
 
 def _fmt(values: torch.Tensor) -> str:
