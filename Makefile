@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
-.PHONY: help setup demo test test-unit test-notebooks lab notebooks execute bench lint clean
+.PHONY: help setup demo test test-unit test-notebooks test-browser lab notebooks execute bench lint clean
 
 help:
 	@echo "make setup      create .venv with everything (idempotent)"
 	@echo "make demo       colorize the embedded held-out images -> demo.png + metrics table"
 	@echo "make test       unit tests, exercise checks, notebook sync, nbval, student notebooks"
+	@echo "make test-browser  the widgets in JupyterLab in headless Chromium (installs Chromium, Playwright)"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make notebooks  regenerate notebooks/ from solutions/"
 	@echo "make bench      measure training and colorize speed -> benchmarks/results.md"
@@ -37,6 +38,29 @@ test-unit: setup
 test-notebooks: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg solutions/
+
+# Real-browser tests (tests/browser, docs/browser_test.md): JupyterLab on 127.0.0.1 driven in Debian's
+# Chromium by Playwright (never a browser download of its own). Installs Chromium with apt-get when
+# missing and running as root; fails, saying what to install, where it cannot.
+# NOTEBOOKS=a.ipynb:b.ipynb (paths from the repository) chooses the notebooks; CHROMIUM the browser.
+CHROMIUM  ?= /usr/bin/chromium
+NOTEBOOKS ?=
+test-browser: setup
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "test-browser: installing Debian's chromium (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q chromium >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || true; \
+	fi; \
+	if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "test-browser: FAILED: no Chromium at $(CHROMIUM). Install Debian's package as root" \
+			"(apt-get install chromium), or run with CHROMIUM=/path/to/chromium." >&2; \
+		exit 1; \
+	fi
+	$(PIP) install -q playwright
+	GANCOLOR_CHROMIUM=$(CHROMIUM) $(if $(NOTEBOOKS),GANCOLOR_BROWSER_NOTEBOOKS=$(NOTEBOOKS)) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider -m browser -rA tests/browser
+	@cat build/browser/*_timings.json 2>/dev/null || true
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

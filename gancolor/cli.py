@@ -1,4 +1,4 @@
-"""The ``gancolor`` command: demo, train, colorize, evaluate.
+"""The ``gancolor`` command: demo, train, colorize, stylize, evaluate, download.
 
 Every user error (bad file, bad checkpoint, bad option) ends as one line on stderr and a
 non-zero exit status, never a traceback. Run ``gancolor COMMAND --help`` for the options.
@@ -15,29 +15,55 @@ from gancolor.errors import UserError
 
 __all__ = ["main", "build_parser"]
 
+_GAN_LOSSES = ["minimax", "nonsaturating", "lsgan", "hinge", "wgan"]
+
+
+def _add_common_train_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """Options every ``gancolor train TASK`` has: data, length, output, resume, seed, device."""
+    parser.add_argument("--data", default="embedded",
+                        help="'embedded' (default), a dataset name (`gancolor download --list`) or a folder")
+    parser.add_argument("--config", default=None, choices=["tiny", "full"],
+                        help="a preset: 'tiny' (CPU, minutes; the default settings) or 'full' (GPU, the "
+                             "paper's settings); options given explicitly override it")
+    parser.add_argument("--steps", type=int, default=None, help="total training steps (default: preset's)")
+    parser.add_argument("--out", type=Path, required=True, help=f"output folder for checkpoint.pt and {what}")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--image-size", type=int, default=None, help="training crop size in px")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    parser.add_argument("--checkpoint-every", type=int, default=250)
+
 
 def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train a model (checkpoints, exact resume)")
     tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
+
     colorize = tasks.add_parser("colorize", help="pix2pix colorization: U-Net L -> ab, PatchGAN on (L, ab)")
-    colorize.add_argument("--data", default="embedded", help="'embedded' or a folder of photos (default: embedded)")
-    colorize.add_argument("--steps", type=int, default=3000, help="total training steps (default: 3000)")
-    colorize.add_argument("--out", type=Path, required=True, help="output folder for checkpoint.pt and colorizer.pt")
-    colorize.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    _add_common_train_options(colorize, "colorizer.pt")
     colorize.add_argument("--l1-only", action="store_true", help="no discriminator: the L1-only baseline")
-    colorize.add_argument("--image-size", type=int, default=64, help="training crop size in px (default: 64)")
-    colorize.add_argument("--batch-size", type=int, default=16)
-    colorize.add_argument("--width", type=int, default=32, help="U-Net width of the first layer (default: 32)")
-    colorize.add_argument("--depth", type=int, default=5, help="U-Net down-sampling steps (default: 5)")
-    colorize.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 term (default: 100)")
-    colorize.add_argument("--gan-loss", default="nonsaturating",
-                          choices=["minimax", "nonsaturating", "lsgan", "hinge", "wgan"])
-    colorize.add_argument("--lr", type=float, default=2e-4)
-    colorize.add_argument("--seed", type=int, default=0)
-    colorize.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
-    colorize.add_argument("--checkpoint-every", type=int, default=500)
+    colorize.add_argument("--hints", action="store_true",
+                          help="train a hint colorizer: L + sparse colour hints (Zhang et al. 2017)")
+    colorize.add_argument("--width", type=int, default=None, help="U-Net width of the first layer")
+    colorize.add_argument("--depth", type=int, default=None, help="U-Net down-sampling steps")
+    colorize.add_argument("--lambda-l1", type=float, default=None, help="weight of the L1 term (paper: 100)")
+    colorize.add_argument("--gan-loss", default=None, choices=_GAN_LOSSES)
     colorize.add_argument("--inference-size", type=int, default=None,
                           help="long side (px) at which photos are colorized (default: 4 x image size)")
+
+    cyclegan = tasks.add_parser("cyclegan", help="CycleGAN: unpaired translation A <-> B (ResNet G, LSGAN)")
+    _add_common_train_options(cyclegan, "stylizer.pt")
+    cyclegan.add_argument("--lambda-cycle", type=float, default=None, help="cycle loss weight (paper: 10)")
+    cyclegan.add_argument("--lambda-identity", type=float, default=None,
+                          help="weight of the identity loss, times --lambda-cycle (paper: 0.5)")
+    cyclegan.add_argument("--blocks", type=int, default=None, help="ResNet blocks in G (paper: 9 at 256 px)")
+    cyclegan.add_argument("--width", type=int, default=None, help="G's first-layer width (paper: 64)")
+
+    multitask = tasks.add_parser("multitask", help="one model, two jobs: gray -> colour and gray -> style")
+    _add_common_train_options(multitask, "multitask.pt")
+    multitask.add_argument("--colour-weight", type=float, default=None, help="weight of the colour loss")
+    multitask.add_argument("--style-weight", type=float, default=None, help="weight of the style loss")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,20 +82,43 @@ def build_parser() -> argparse.ArgumentParser:
     colorize = commands.add_parser("colorize", help="colorize photos of any size")
     colorize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     colorize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
-    colorize.add_argument("--checkpoint", type=Path, default=None, help="colorizer file (default: shipped GAN)")
+    colorize.add_argument("--checkpoint", type=Path, default=None,
+                          help="colorizer file (default: the shipped GAN; with --hints: the hint model)")
+    colorize.add_argument("--hints", type=Path, default=None,
+                          help='JSON colour hints, [{"x": 120, "y": 80, "color": "#ff0000"}, ...]')
     colorize.add_argument("--size", type=int, default=None, help="long side (px) the model sees")
     colorize.add_argument("--device", default="cpu")
 
-    evaluate = commands.add_parser("evaluate", help="held-out metrics of colorizers and the gray baseline")
+    stylize = commands.add_parser("stylize", help="translate photos of any size with a CycleGAN (A <-> B)")
+    stylize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    stylize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    stylize.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"],
+                         help="AtoB (default; summer -> winter for the shipped model) or BtoA")
+    stylize.add_argument("--checkpoint", type=Path, default=None,
+                         help="stylizer file (default: the shipped summer <-> winter model)")
+    stylize.add_argument("--size", type=int, default=None, help="long side (px) the model sees")
+    stylize.add_argument("--device", default="cpu")
+
+    evaluate = commands.add_parser("evaluate", help="held-out metrics of trained models and baselines")
+    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask"],
+                          help="what the checkpoints do (default: colorize)")
     evaluate.add_argument("--checkpoint", type=Path, action="append", default=None,
-                          help="colorizer file; repeat to compare (default: the shipped GAN and L1 models)")
-    evaluate.add_argument("--data", default="embedded", help="'embedded' or a folder of photos")
+                          help="model file; repeat to compare (default: the shipped models of the task)")
+    evaluate.add_argument("--data", default="embedded", help="'embedded', a dataset name or a folder")
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
     evaluate.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
-                          help="embedded data only: which part")
+                          help="embedded colorize data only: which part")
     evaluate.add_argument("--size", type=int, default=64, help="image size for a folder (default: 64)")
+    evaluate.add_argument("--hints", type=int, nargs="+", default=None, metavar="N",
+                          help="hint colorizers: N simulated hints per image; several N give a curve")
+    evaluate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"], help="stylize only")
     evaluate.add_argument("--fid-weights", default=None, help="pytorch-fid Inception weights file")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    download = commands.add_parser("download", help="download a public dataset (sha256-checked, resumable)")
+    download.add_argument("names", nargs="*", metavar="NAME", help="dataset name(s); see --list")
+    download.add_argument("--list", action="store_true", help="list the datasets and which are downloaded")
+    download.add_argument("--root", default=None, help="where datasets go (default: the gancolor cache)")
     return parser
 
 
@@ -79,17 +128,27 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_demo(out=args.out, rows=args.rows)
     if args.command == "train":
-        from gancolor.commands import train_colorize
+        from gancolor.commands import train
 
-        return train_colorize(args)
+        return getattr(train, f"train_{args.task}")(args)
     if args.command == "colorize":
         from gancolor.commands import colorize_files
 
-        return colorize_files(args.inputs, args.out, checkpoint=args.checkpoint, size=args.size, device=args.device)
+        return colorize_files(args.inputs, args.out, checkpoint=args.checkpoint, size=args.size,
+                              device=args.device, hints=args.hints)
+    if args.command == "stylize":
+        from gancolor.commands import stylize_files
+
+        return stylize_files(args.inputs, args.out, direction=args.direction, checkpoint=args.checkpoint,
+                             size=args.size, device=args.device)
     if args.command == "evaluate":
         from gancolor.commands import evaluate_command
 
         return evaluate_command(args)
+    if args.command == "download":
+        from gancolor.data.download_cli import download_command
+
+        return download_command(args.names, root=args.root, list_only=args.list)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -4,10 +4,15 @@ The generator sees the photo small (its long side at ``inference_size`` px) and 
 the chrominance ab there. Chrominance varies slowly, so the ab map is upsampled to the
 photo's full resolution and joined to the photo's own full-resolution lightness L: the
 result keeps every detail of the original (Zhang et al. 2016, Sec. 3; Isola et al. 2017).
+
+A hint colorizer (Zhang et al. 2017; ``gancolor train colorize --hints``) also takes user colour
+hints (:class:`gancolor.hints.Hint`, in the photo's pixels): they are painted into hint maps at the
+working size and given to the generator with L (see :mod:`gancolor.hints`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +22,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
-from gancolor.errors import CheckpointError
+from gancolor.errors import CheckpointError, UserError
+from gancolor.hints import HINT_CHANNELS, Hint, generator_input, hints_to_maps
 from gancolor.runtime import package_root
 
 __all__ = [
     "COLORIZER_FORMAT",
+    "HINT_INPUTS",
+    "PLAIN_INPUTS",
     "Colorizer",
     "default_checkpoint",
     "load_colorizer",
@@ -31,10 +39,13 @@ __all__ = [
 COLORIZER_FORMAT = "gancolor.colorizer"
 #: Long side (px) at which a photo's chrominance is predicted, unless the checkpoint says otherwise.
 DEFAULT_INFERENCE_SIZE = 256
+#: The generator's input channels, as recorded in a colorizer file ("inputs"; absent = PLAIN_INPUTS).
+PLAIN_INPUTS = ("L",)
+HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
 
 
 def default_checkpoint(mode: str = "gan") -> Path:
-    """The shipped colorizer file: ``mode`` is ``"gan"`` or ``"l1"``."""
+    """The shipped colorizer file: ``mode`` is ``"gan"``, ``"l1"`` or ``"hints"`` (the hint colorizer)."""
     return package_root() / "weights" / f"colorizer_{mode}.pt"
 
 
@@ -54,7 +65,8 @@ class Colorizer:
     """A generator L -> ab ready for inference, with what it was trained on.
 
     Attributes:
-        generator: maps L_n (N, 1, H, W) in [-1, 1] to ab_n (N, 2, H, W) in [-1, 1].
+        generator: maps L_n (N, 1, H, W) in [-1, 1] to ab_n (N, 2, H, W) in [-1, 1]; a hint model
+            maps cat(L_n, hint ab_n, mask) (N, 4, H, W) (see :attr:`takes_hints`).
         inference_size: long side (px) at which photos are colorized before upsampling ab.
         meta: the rest of the checkpoint (train config, steps, mode).
     """
@@ -71,13 +83,28 @@ class Colorizer:
     def mode(self) -> str:
         return str(self.meta.get("mode", "gan"))
 
+    @property
+    def takes_hints(self) -> bool:
+        """Whether the generator takes user colour hints (a 4-channel input: L, hint ab, mask)."""
+        return int(getattr(self.generator, "in_channels", 1)) == HINT_CHANNELS
+
+    def _check_hints(self, given: bool) -> None:
+        if given and not self.takes_hints:
+            raise UserError("this colorizer takes no colour hints (it was trained without --hints); "
+                            "use a hint colorizer or drop the hints")
+
     @torch.no_grad()
-    def predict_ab(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
+    def predict_ab(self, L_n: torch.Tensor, hint_ab: torch.Tensor | None = None,  # noqa: N803
+                   mask: torch.Tensor | None = None) -> torch.Tensor:
         """Predict normalised chrominance.
 
-        Inputs: ``L_n`` (N, 1, H, W) in [-1, 1], any H, W (reflect-padded to the U-Net's multiple).
+        Inputs: ``L_n`` (N, 1, H, W) in [-1, 1], any H, W (reflect-padded to the U-Net's multiple);
+        for a hint model optionally ``hint_ab`` (N, 2, H, W) ab_n, zero outside hints, and ``mask``
+        (N, 1, H, W) in {0, 1} (see :func:`gancolor.hints.hints_to_maps`); none = no hints. Hints
+        given to a model without hint inputs raise :class:`~gancolor.errors.UserError`.
         Returns: ``ab_n`` (N, 2, H, W) in [-1, 1], on L_n's device.
         """
+        self._check_hints(hint_ab is not None or mask is not None)
         multiple = int(getattr(self.generator, "size_multiple", 1))
         height, width = L_n.shape[-2:]
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
@@ -85,31 +112,50 @@ class Colorizer:
         if pad_h or pad_w:
             mode = "reflect" if pad_h < height and pad_w < width else "replicate"
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        if self.takes_hints:  # hint maps are zero-padded: no hints in the padding
+            maps = (None, None) if hint_ab is None else \
+                [F.pad(m.to(x), (0, pad_w, 0, pad_h)) for m in (hint_ab, mask)]
+            x = generator_input(x, *maps)
         ab_n = self.generator(x)[..., :height, :width]
         return ab_n.to(L_n.device)
 
     @torch.no_grad()
-    def colorize_lab(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
-        """Colorize at the given size: L_n (N, 1, H, W) in [-1, 1] -> RGB (N, 3, H, W) in [0, 1]."""
-        ab_n = self.predict_ab(L_n)
+    def colorize_lab(self, L_n: torch.Tensor, hint_ab: torch.Tensor | None = None,  # noqa: N803
+                     mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Colorize at the given size: L_n (N, 1, H, W) in [-1, 1] -> RGB (N, 3, H, W) in [0, 1].
+
+        ``hint_ab``, ``mask``: optional hint maps, as for :meth:`predict_ab`.
+        """
+        ab_n = self.predict_ab(L_n, hint_ab, mask)
         lab = torch.cat(((L_n + 1.0) * L_SCALE, ab_n * AB_SCALE), dim=1)
         return lab_to_rgb(lab)
 
+    def working_size(self, height: int, width: int) -> tuple[int, int]:
+        """The size (h, w) at which a photo of ``height`` x ``width`` px is colorized: long side
+        ``inference_size``, aspect kept."""
+        scale = self.inference_size / max(height, width)
+        return max(1, round(height * scale)), max(1, round(width * scale))
+
     @torch.no_grad()
-    def colorize_image(self, rgb: np.ndarray) -> np.ndarray:
+    def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:
         """Colorize one photo at full resolution.
 
-        Inputs: ``rgb`` (H, W, 3) uint8, colour or gray (only its lightness is used).
+        Inputs: ``rgb`` (H, W, 3) uint8, colour or gray (only its lightness is used); ``hints``
+        (hint models only) user colour hints in the photo's pixel coordinates, mapped to the
+        working size (:func:`gancolor.hints.hints_to_maps`); None or [] = automatic colorization.
         Returns: (H, W, 3) uint8 with the input's exact lightness and predicted colour.
+        Raises :class:`~gancolor.errors.UserError` for hints given to a model without hint inputs
+        or a hint outside the photo.
         """
+        self._check_hints(bool(hints))
         image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
         L_full = lightness(image)  # (1, H, W) in [0, 100]  # noqa: N806
         height, width = L_full.shape[-2:]
-        scale = self.inference_size / max(height, width)
-        small_size = (max(1, round(height * scale)), max(1, round(width * scale)))
+        small_size = self.working_size(height, width)
+        maps = hints_to_maps(hints, *small_size, source_size=(height, width)) if hints else (None, None)
         L_small = F.interpolate(L_full[None], size=small_size, mode="bilinear", antialias=True,  # noqa: N806
                                 align_corners=False)
-        ab_small = self.predict_ab(L_small / L_SCALE - 1.0)  # (1, 2, h, w)
+        ab_small = self.predict_ab(L_small / L_SCALE - 1.0, *maps)  # (1, 2, h, w)
         ab_full = F.interpolate(ab_small, size=(height, width), mode="bilinear", align_corners=False)[0]
         lab = torch.cat((L_full, ab_full * AB_SCALE), dim=0)
         del image, ab_full
@@ -144,8 +190,12 @@ def load_colorizer(path: str | Path | None = None, device: str | torch.device = 
         generator = classes[spec["class"]](**spec["config"])
         generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
     except (RuntimeError, TypeError, KeyError) as error:
-        raise CheckpointError(path, f"weights do not fit the architecture ({str(error).splitlines()[0][:120]})") \
-            from None
+        reason = str(error).splitlines()[0][:120]
+        raise CheckpointError(path, f"weights do not fit the architecture ({reason})") from None
+    inputs = tuple(blob.get("inputs", PLAIN_INPUTS))
+    if inputs not in (PLAIN_INPUTS, HINT_INPUTS) or len(inputs) != getattr(generator, "in_channels", 1):
+        raise CheckpointError(path, f"generator inputs {list(inputs)} do not fit its "
+                                    f"{getattr(generator, 'in_channels', '?')} input channel(s)")
     generator.eval().to(device)
     meta = {k: v for k, v in blob.items() if k != "generator"}
     size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))

@@ -1,4 +1,5 @@
-"""GAN objectives on logits, gradient penalties, and the reconstruction loss of pix2pix.
+"""GAN objectives on logits, gradient penalties, the reconstruction loss of pix2pix, CycleGAN's cycle
+and identity losses.
 
 Every discriminator here outputs a logit t (any real number); the probability "real" is
 D = sigmoid(t). The logs of the GAN objective are then computed without ever forming D:
@@ -36,6 +37,8 @@ __all__ = [
     "gradient_penalty",
     "r1_penalty",
     "l1_loss",
+    "cycle_loss",
+    "identity_loss",
 ]
 
 #: The adversarial objectives :func:`discriminator_loss` and :func:`generator_loss` know.
@@ -150,3 +153,28 @@ def l1_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"pred and target must have the same shape; got {tuple(pred.shape)} and "
                          f"{tuple(target.shape)}")
     return (pred - target).abs().mean()
+
+
+def cycle_loss(reconstructed: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+    """One direction of CycleGAN's cycle-consistency loss (Zhu et al. 2017, eq. 2), without its λ.
+
+        L_cyc(G, F) = E_x ||F(G(x)) - x||_1 + E_y ||G(F(y)) - y||_1
+
+    Call it once per domain: ``cycle_loss(F(G(x)), x)`` and ``cycle_loss(G(F(y)), y)``; the
+    paper weights their sum by λ = 10. Translating there and back must give the image back, so G
+    cannot map every input to the same plausible output (mode collapse) nor lose its content.
+    Inputs: (N, C, H, W) of the same shape, in [-1, 1]. Returns: the mean absolute error, a scalar.
+    """
+    return l1_loss(reconstructed, original)
+
+
+def identity_loss(same: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+    """One term of CycleGAN's identity loss (Zhu et al. 2017, Sec. 5.2; Taigman et al. 2017), without its λ.
+
+        L_idt(G, F) = E_y ||G(y) - y||_1 + E_x ||F(x) - x||_1
+
+    A generator given an image already in its target domain should leave it alone:
+    ``identity_loss(G(y), y)``. It keeps the colours of the input where nothing needs to change
+    (the paper weights it 0.5 λ). Inputs: (N, C, H, W) of the same shape. Returns: a scalar.
+    """
+    return l1_loss(same, original)

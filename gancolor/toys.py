@@ -9,7 +9,9 @@ Notebook 01 uses them to show the GAN objective at work where everything can be 
 - :func:`mlp`: the small fully connected generator and discriminator of those papers;
 - :func:`optimal_discriminator`: D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow 2014,
   Prop. 1), the reference for exercise 1.3;
-- :func:`normal_pdf`, :func:`normal_log_pdf`: a 1-D Gaussian density (and its log) on a grid.
+- :func:`normal_pdf`, :func:`normal_log_pdf`: a 1-D Gaussian density (and its log) on a grid;
+- :func:`train_ring_gan`: a toy GAN trained on the ring with any loss of :mod:`gancolor.losses`
+  (the engine of :class:`gancolor.widgets.GANPlayground`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ __all__ = [
     "optimal_discriminator",
     "normal_pdf",
     "normal_log_pdf",
+    "ToyGANRun",
+    "train_ring_gan",
 ]
 
 
@@ -132,3 +136,66 @@ def normal_log_pdf(x: torch.Tensor, mean: float = 0.0, std: float = 1.0) -> torc
     such as the logit of D*, log p_data(x) - log p_g(x).
     """
     return -0.5 * ((x - mean) / std) ** 2 - math.log(std * math.sqrt(2 * math.pi))
+
+
+class ToyGANRun(NamedTuple):
+    """What :func:`train_ring_gan` returns.
+
+    ``real``: (samples, 2) ring samples; ``fake``: (samples, 2) G's samples for a fixed noise
+    batch after training; ``history``: per G step, ``"loss_d"`` and ``"loss_g"`` (floats);
+    ``coverage``: :func:`mode_coverage` of ``fake``.
+    """
+
+    real: torch.Tensor
+    fake: torch.Tensor
+    history: dict[str, list[float]]
+    coverage: ModeCoverage
+
+
+def train_ring_gan(kind: str = "nonsaturating", steps: int = 1000, lr: float = 2e-4, seed: int = 0,
+                   batch: int = 128, hidden: int = 64, noise: int = 8, std: float = 0.05,
+                   samples: int = 1000, gp_weight: float = 10.0,
+                   callback=None, every: int = 100) -> ToyGANRun:
+    """Train a toy GAN on the ring of 8 Gaussians with the GAN loss ``kind``, one of
+    :data:`gancolor.losses.GAN_LOSSES`.
+
+    G = ``mlp(noise, 2, hidden)`` and D = ``mlp(2, 1, hidden)``, both Adam(``lr``, betas (0.5, 0.999)),
+    one D step then one G step per iteration; ``"wgan"`` adds the WGAN-GP penalty (weight
+    ``gp_weight``) to the critic's loss. ``seed`` fixes the initial nets, the data and the noise:
+    the same arguments give the same run. ``callback(step, G, z_fixed)`` (optional) is called every
+    ``every`` steps, e.g. to draw G's samples while it trains. CPU, one thread is fastest.
+    """
+    from gancolor import losses
+
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0; got {steps}")
+    torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed)
+    G = mlp(noise, 2, hidden=hidden)  # z (N, noise) -> x (N, 2)
+    D = mlp(2, 1, hidden=hidden)  # x (N, 2) -> logit (N, 1)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    z_fixed = torch.randn(samples, noise, generator=rng)
+    history: dict[str, list[float]] = {"loss_d": [], "loss_g": []}
+    for step in range(1, steps + 1):
+        real = sample_ring(batch, std=std, generator=rng)
+        fake = G(torch.randn(batch, noise, generator=rng))
+        loss_d = losses.discriminator_loss(D(real), D(fake.detach()), kind)
+        if kind == "wgan":
+            loss_d = loss_d + gp_weight * losses.gradient_penalty(D, real, fake, generator=rng)
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        loss_g = losses.generator_loss(D(fake), kind)
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        history["loss_d"].append(loss_d.item())
+        history["loss_g"].append(loss_g.item())
+        if callback is not None and step % every == 0:
+            with torch.no_grad():
+                callback(step, G, z_fixed)
+    with torch.no_grad():
+        fake = G(z_fixed)
+    real = sample_ring(samples, std=std, generator=torch.Generator().manual_seed(seed + 1))
+    return ToyGANRun(real, fake, history, mode_coverage(fake, std=std))

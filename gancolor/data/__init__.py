@@ -3,6 +3,8 @@
 - :func:`load_embedded` -- the offline default dataset, split train / val / test.
 - :func:`load_image_folder`, :class:`ColorizationDataset` -- a folder of your own images.
 - :func:`lab_batch`, :class:`LabPairs` -- uint8 RGB -> normalised (L_n, ab_n) for the networks.
+- :class:`UnpairedDomains`, :func:`load_embedded_domains`, :func:`load_unpaired_folder` -- two
+  domains (summer / winter) for style transfer.
 - :mod:`gancolor.data.scenes` -- the scene generator; :mod:`gancolor.data.photos` -- the photos.
 """
 
@@ -11,6 +13,7 @@ from gancolor.data.folder import ColorizationDataset, load_image_folder
 from gancolor.data.lab import LabPairs, lab_batch
 from gancolor.data.photos import PHOTO_SPLITS, photo_crops
 from gancolor.data.scenes import Scene, SceneLayout, random_scene, render_scene, sample_layout
+from gancolor.data.unpaired import UnpairedDomains, load_embedded_domains, load_unpaired_folder
 
 __all__ = [
     "EmbeddedSplit",
@@ -27,4 +30,7 @@ __all__ = [
     "random_scene",
     "render_scene",
     "sample_layout",
+    "UnpairedDomains",
+    "load_embedded_domains",
+    "load_unpaired_folder",
 ]

@@ -1,4 +1,5 @@
-"""The networks: pix2pix U-Net and PatchGAN, DCGAN G and D, and the pieces they share.
+"""The networks: pix2pix U-Net and PatchGAN, CycleGAN's ResNet generator, DCGAN G and D, and the
+pieces they share.
 
 Every model takes plain keyword arguments and keeps them in ``model.config``, so
 ``type(model)(**model.config)`` rebuilds the same architecture: a checkpoint stores the class
@@ -8,6 +9,7 @@ name, the config and the state dict.
 from gancolor.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gancolor.models.init import NORMS, apply_spectral_norm, count_parameters, init_weights, make_norm
 from gancolor.models.patchgan import PatchDiscriminator, conv_receptive_field, receptive_field
+from gancolor.models.resnet import ResnetGenerator
 from gancolor.models.unet import UNetGenerator
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "apply_spectral_norm",
     "count_parameters",
     "UNetGenerator",
+    "ResnetGenerator",
     "PatchDiscriminator",
     "receptive_field",
     "conv_receptive_field",

@@ -5,6 +5,11 @@ number generator states (dropout masks draw from them), the step, the loss histo
 task's name and config so that a run is never resumed with different settings by mistake.
 Batches need no state: they are a pure function of (seed, step) (see ``sampling``).
 
+A task with more state than its modules, optimizers and schedulers (CycleGAN's image pools)
+defines ``extra_state() -> dict`` and ``load_extra_state(dict)``; the dict (tensors, numbers,
+strings, lists, dicts) is saved under ``"extra"`` and given back on resume. Tasks without them
+write no ``"extra"``.
+
 The file holds only tensors, numbers, strings, lists and dicts, so it loads with
 ``torch.load(..., weights_only=True)``, which cannot run code from an untrusted file.
 """
@@ -21,6 +26,7 @@ from gancolor import __version__
 from gancolor.errors import CheckpointError
 from gancolor.inference import COLORIZER_FORMAT
 from gancolor.io_utils import atomic_torch_save
+from gancolor.stylize import STYLIZER_FORMAT
 
 if TYPE_CHECKING:
     from gancolor.train.loop import History, Task
@@ -74,6 +80,8 @@ def save_training_checkpoint(path: str | os.PathLike, task: Task, step: int, his
         "schedulers": {name: sched.state_dict() for name, sched in task.schedulers.items()},
         "rng": _rng_state(),
     }
+    if hasattr(task, "extra_state"):
+        checkpoint["extra"] = task.extra_state()
     atomic_torch_save(checkpoint, path)
 
 
@@ -91,7 +99,9 @@ def load_training_checkpoint(path: str | os.PathLike, map_location: str | torch.
         raise CheckpointError(path, f"not a readable PyTorch checkpoint ({_first_line(error)})") from None
     kind = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__
     if kind != CHECKPOINT_FORMAT:
-        hint = " (an exported colorizer: load it with gancolor.inference)" if kind == COLORIZER_FORMAT else ""
+        hints = {COLORIZER_FORMAT: " (an exported colorizer: load it with gancolor.inference)",
+                 STYLIZER_FORMAT: " (an exported stylizer: load it with gancolor.stylize)"}
+        hint = hints.get(kind, "") if isinstance(kind, str) else ""
         raise CheckpointError(path, f"not a gancolor training checkpoint (format: {kind}){hint}")
     if checkpoint.get("format_version", 0) > CHECKPOINT_VERSION:
         raise CheckpointError(path, f"written by a newer gancolor ({checkpoint.get('gancolor_version')}); "
@@ -148,4 +158,21 @@ def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike
     _load_states(path, "modules", task.modules, checkpoint["modules"])
     _load_states(path, "optimizers", task.optimizers, checkpoint["optimizers"])
     _load_states(path, "schedulers", task.schedulers, checkpoint["schedulers"])
+    _load_extra_state(path, task, checkpoint.get("extra"))
     _set_rng_state(checkpoint["rng"])
+
+
+def _load_extra_state(path: Path, task: Task, extra: dict | None) -> None:
+    """Give a task its ``extra_state`` back; refuse a checkpoint and a task that disagree on having one."""
+    loader = getattr(task, "load_extra_state", None)
+    if extra is None and loader is None:
+        return
+    if extra is None:
+        raise CheckpointError(path, f"holds no extra state, which the {task.name!r} task needs")
+    if loader is None:
+        raise CheckpointError(path, f"holds extra state ({', '.join(map(str, extra))}) that the "
+                                    f"{task.name!r} task cannot take")
+    try:
+        loader(extra)
+    except (RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(path, f"extra state does not match ({_first_line(error)})") from None

@@ -10,6 +10,10 @@ D is conditional: it sees the lightness with the colours, so it judges whether t
 this image, not just whether they look like colours. L1 alone (``l1_only``, the comparison model)
 predicts the average of the plausible colours, which for objects of any colour is gray-brown;
 the adversarial term pushes G towards one vivid, plausible choice instead.
+
+With ``hints`` (Zhang et al. 2017, "Real-Time User-Guided Image Colorization"), G also sees sparse
+colour hints simulated from the ground truth, x = cat(L, hint ab, hint mask) (see gancolor.hints),
+and learns to spread a few given colours over the regions they belong to; D still judges (L, ab).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import torch
 
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
-from gancolor.inference import COLORIZER_FORMAT
+from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
+from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS
 from gancolor.io_utils import atomic_torch_save
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
 from gancolor.models import PatchDiscriminator, UNetGenerator
@@ -54,9 +59,22 @@ class ColorizeConfig:
     l1_only: bool = False  # no D: G minimises L1 alone (the comparison model)
     flip: bool = True  # random horizontal flips
     seed: int = 0
+    # User-guided colorization (Zhang et al. 2017): G sees cat(L, hint ab, hint mask), hints
+    # simulated per step by gancolor.hints.sample_hints with these settings.
+    hints: bool = False
+    hint_p_none: float = 0.125  # P(no hint) = the geometric's stop probability (paper: 1/8)
+    hint_max: int = 32  # at most this many hints per image
+    hint_min_size: int = 1  # hint squares: side uniform in [min, max] px of the training crop
+    hint_max_size: int = 5
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The settings as plain types. Without ``hints`` the hint settings are left out, so the
+        config of a run without hints is the one it had before hints existed (old checkpoints resume)."""
+        data = asdict(self)
+        if not self.hints:
+            for key in _HINT_KEYS:
+                data.pop(key)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ColorizeConfig:
@@ -65,6 +83,11 @@ class ColorizeConfig:
         if unknown:
             raise ValueError(f"unknown ColorizeConfig setting(s): {', '.join(unknown)}")
         return cls(**data)
+
+
+_HINT_KEYS = ("hints", "hint_p_none", "hint_max", "hint_min_size", "hint_max_size")
+#: step_generator stream of the simulated hints (stream 0 draws crops and flips).
+HINT_STREAM = 1
 
 
 class ColorizationTrainer:
@@ -89,6 +112,10 @@ class ColorizationTrainer:
                             f"image_size={config.image_size}")
         if config.gan_loss not in GAN_LOSSES:
             raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
+        if config.hints and not (1 <= config.hint_min_size <= config.hint_max_size <= config.image_size
+                                 and config.hint_max >= 0 and 0.0 < config.hint_p_none <= 1.0):
+            raise ValueError("hint settings need 1 <= hint_min_size <= hint_max_size <= image_size, "
+                             "hint_max >= 0 and 0 < hint_p_none <= 1")
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
         self.images = images.cpu()
@@ -99,7 +126,8 @@ class ColorizationTrainer:
 
         seed_everything(config.seed)  # the same seed gives the same initial weights and dropout masks
         betas = (config.beta1, config.beta2)
-        self.G = UNetGenerator(in_channels=1, out_channels=2, width=config.width, depth=config.depth,
+        self.G = UNetGenerator(in_channels=HINT_CHANNELS if config.hints else 1, out_channels=2,
+                               width=config.width, depth=config.depth,
                                max_width=config.max_width, norm=config.norm, dropout=config.dropout)
         if config.image_size % self.G.size_multiple:
             raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
@@ -139,6 +167,18 @@ class ColorizationTrainer:
             x = torch.where(flip[:, None, None, None], x.flip(-1), x)
         return lab_batch(x.to(self.device))
 
+    def generator_input(self, step: int, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
+        """G's input for the batch of ``step``: L_n (B, 1, S, S), or with ``hints``
+        cat(L_n, hint ab_n, mask) (B, 4, S, S), the hints simulated from ``ab`` (B, 2, S, S) with
+        their own generator of (seed, step), so a resumed run draws the same hints."""
+        if not self.config.hints:
+            return L
+        config = self.config
+        hint_ab, mask = sample_hints(ab, step_generator(config.seed, step, HINT_STREAM),
+                                     max_hints=config.hint_max, min_size=config.hint_min_size,
+                                     max_size=config.hint_max_size, p_none=config.hint_p_none)
+        return generator_input(L, hint_ab, mask)
+
     def _d(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """D(x, y): patch logits (B, 1, h, w) for lightness L (B, 1, S, S) with colours ab (B, 2, S, S)."""
         return self.D(torch.cat([L, ab], dim=1))
@@ -150,7 +190,7 @@ class ColorizationTrainer:
         """
         L, ab_real = self.batch(step)  # noqa: N806
         opt_g = self.optimizers["G"]
-        ab_fake = self.G(L)  # G(x): (B, 2, S, S)
+        ab_fake = self.G(self.generator_input(step, L, ab_real))  # G(x): (B, 2, S, S)
 
         if self.D is None:  # the L1-only comparison model: G* = arg min_G L_L1(G)
             loss_l1 = l1_loss(ab_fake, ab_real)
@@ -186,9 +226,10 @@ def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half
     """Write the generator as a colorizer file for ``gancolor.inference.load_colorizer``, atomically.
 
     The file holds the U-Net's class, config and weights (no D, no optimizer state), the training
-    config, the number of steps done and the mode ("gan" or "l1"). ``half`` stores the weights as
-    float16, halving the file (8.3 MB for the default config; outputs then differ from float32 by
-    ~1e-4 in ab_n, far below one 8-bit RGB level); loaders cast them back to float32.
+    config, the number of steps done, the mode ("gan" or "l1") and the generator's input channels
+    ("inputs": ["L"], or ["L", "hint_a", "hint_b", "hint_mask"] for a hint model). ``half`` stores
+    the weights as float16, halving the file (8.3 MB for the default config; outputs then differ
+    from float32 by ~1e-4 in ab_n, far below one 8-bit RGB level); loaders cast them back to float32.
     ``inference_size``, if given, is stored as the long side (px) at which the colorizer should
     see photos (``gancolor.inference`` has a default otherwise). Returns the path.
     """
@@ -204,6 +245,7 @@ def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
         "mode": "l1" if trainer.config.l1_only else "gan",
+        "inputs": list(HINT_INPUTS if trainer.config.hints else PLAIN_INPUTS),
     }
     if inference_size is not None:
         blob["inference_size"] = int(inference_size)

@@ -74,6 +74,11 @@ class Task(Protocol):
         optimizers: one per network (or group); checkpointed.
         schedulers: learning-rate schedulers, stepped by the task in ``train_step``; may be empty.
         step: completed steps so far; ``fit`` keeps it current (and sets it on resume).
+
+    Optional: a task with state beyond its modules, optimizers and schedulers (e.g. CycleGAN's
+    image pools) defines ``extra_state() -> dict`` and ``load_extra_state(state: dict)``; the
+    checkpoint then saves and restores that dict too (tensors, numbers, strings, lists, dicts).
+    They are not part of this Protocol, so ``isinstance(task, Task)`` holds without them.
     """
 
     name: str

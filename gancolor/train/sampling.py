@@ -18,7 +18,7 @@ import hashlib
 
 import torch
 
-__all__ = ["StepSampler", "step_generator", "derive_seed"]
+__all__ = ["StepSampler", "step_generator", "derive_seed", "data_fingerprint", "random_crops_and_flips"]
 
 
 def derive_seed(*parts: int | str) -> int:
@@ -88,3 +88,27 @@ class StepSampler:
 def data_fingerprint(images: torch.Tensor) -> str:
     """A short content hash of the training images (any shape), so a resume on other data is refused."""
     return hashlib.blake2b(images.contiguous().cpu().numpy().tobytes(), digest_size=8).hexdigest()
+
+
+def random_crops_and_flips(images: torch.Tensor, size: int, generator: torch.Generator,
+                           flip: bool = True) -> torch.Tensor:
+    """A random ``size`` x ``size`` window of each image, each mirrored left-right with probability ½.
+
+    Inputs: ``images`` (N, C, H, W) of any dtype (uint8 RGB in training), H, W >= size;
+    ``generator`` a CPU generator (e.g. :func:`step_generator`) for every random choice, drawn
+    in this order: N top offsets, N left offsets (only when the images are larger than
+    ``size``), then N flip coins (only when ``flip``).
+    Returns: (N, C, size, size), same dtype and device as ``images``.
+    """
+    height, width = images.shape[-2:]
+    if height < size or width < size:
+        raise ValueError(f"images of {height}x{width} px are smaller than the crop size {size}")
+    x = images
+    if (height, width) != (size, size):  # a random size x size crop of each image
+        tops = torch.randint(0, height - size + 1, (len(x),), generator=generator).tolist()
+        lefts = torch.randint(0, width - size + 1, (len(x),), generator=generator).tolist()
+        x = torch.stack([img[:, t:t + size, l:l + size] for img, t, l in zip(x, tops, lefts, strict=True)])
+    if flip:
+        mirror = (torch.rand(len(x), generator=generator) < 0.5).to(x.device)
+        x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+    return x

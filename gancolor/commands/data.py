@@ -1,0 +1,47 @@
+"""Which images a command trains or evaluates on: the embedded dataset or a folder."""
+
+from __future__ import annotations
+
+import torch
+
+from gancolor.errors import DataError
+
+__all__ = ["load_images"]
+
+
+def load_images(data: str, split: str = "train", size: int = 64, source: str = "all"
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Images for training or evaluation: ``"embedded"`` (its ``split``), a downloaded dataset
+    (its ``split`` when it has one) or a folder of photos.
+
+    Returns: images (N, 3, size, size) uint8 and the ambiguous-object masks (N, size, size)
+    bool for embedded data (None for a folder).
+    """
+    if data == "embedded":
+        from gancolor.data import load_embedded
+
+        split_data = load_embedded(split, source=source, size=size)
+        return split_data.images, split_data.ambiguous
+    from gancolor.data.download import resolve_data
+
+    folder = resolve_data(data, split=_dataset_split(data, split))
+    if not folder.is_dir():
+        raise DataError(f"{data}: not 'embedded', not a dataset name (see `gancolor download --list`) "
+                        f"and not a folder of images")
+    from gancolor.data import load_image_folder
+
+    return load_image_folder(folder, size=size), None
+
+
+def _dataset_split(data: str, split: str) -> str | None:
+    """The registered dataset's folder for ``split`` ("val" falls back to "test"); None = the whole
+    dataset (or ``data`` is not a registered name)."""
+    from gancolor.data.registry import load_registry
+
+    entry = load_registry().get(data)
+    if entry is None:
+        return None
+    for candidate in (split, "test") if split == "val" else (split,):
+        if candidate in entry.splits:
+            return candidate
+    return None

@@ -1,0 +1,102 @@
+"""What ``gancolor download NAME... [--list] [--root DIR]`` does (the parser lives in :mod:`gancolor.cli`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+from gancolor.data.download import (
+    UnverifiedDownloadWarning,
+    download,
+    list_datasets,
+    read_marker,
+)
+from gancolor.data.registry import DatasetEntry, load_registry
+from gancolor.errors import DataError
+
+__all__ = ["download_command", "format_size"]
+
+
+def format_size(size: int) -> str:
+    """Bytes as a short human size: ``116.9 MB``."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _checksum_label(entry: DatasetEntry) -> str:
+    return "sha256 published" if entry.verified else "no published sha256: trust on first use"
+
+
+def download_command(names: Sequence[str], root: str | os.PathLike | None = None, list_only: bool = False,
+                     *, progress: bool = True,
+                     registry: str | os.PathLike | dict[str, DatasetEntry] | None = None) -> int:
+    """Download the datasets ``names`` (or, with ``list_only``, list every dataset); return 0.
+
+    Prints one line per dataset: its folder, size and whether its checksum was published
+    (verified) or trusted on first use. Unknown names are rejected before anything is
+    downloaded. Problems raise :class:`~gancolor.errors.UserError` subclasses with one-line messages.
+    """
+    entries = registry if isinstance(registry, dict) else load_registry(registry)
+    if list_only:
+        _print_list(root, entries)
+        return 0
+    if not names:
+        raise DataError("name a dataset to download (e.g. `gancolor download horse2zebra`), "
+                        "or list them with `gancolor download --list`")
+    unknown = [name for name in names if name not in entries]
+    if unknown:
+        raise DataError(f"unknown dataset(s) {', '.join(unknown)}; known datasets: {', '.join(entries)}")
+    statuses = {status.name: status for status in list_datasets(root, registry=entries)}
+    for name in dict.fromkeys(names):  # each once, in the order given
+        entry = entries[name]
+        if statuses[name].downloaded:
+            path = download(name, root=root, registry=entries)  # returns at once: nothing is fetched
+            print(f"{name}: already downloaded in {path}")
+            continue
+        size = format_size(entry.size)
+        print(f"{name}: downloading {size} from {entry.urls[0]} ({_checksum_label(entry)})")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnverifiedDownloadWarning)
+            path = download(name, root=root, progress=progress, registry=entries)
+        for warning in caught:
+            if issubclass(warning.category, UnverifiedDownloadWarning):
+                print(f"gancolor: warning: {warning.message}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        marker = read_marker(path) or {}
+        how = ("sha256 verified" if entry.verified
+               else "sha256 NOT verified: trusted on first use and recorded")
+        print(f"{name}: ready in {path} ({size} archive, {how}: {marker.get('sha256', '?')})")
+        _print_splits(entry, path)
+    return 0
+
+
+def _print_splits(entry: DatasetEntry, path: os.PathLike) -> None:
+    if entry.splits:
+        parts = ", ".join(f"{split}={folder}/" for split, folder in entry.splits.items())
+        print(f"  layout {entry.layout}: {parts}")
+    else:
+        print(f"  layout {entry.layout}: one folder of images")
+    print(f"  licence: {entry.licence}")
+    print(f"  please cite: {entry.citation}")
+
+
+def _print_list(root: str | os.PathLike | None, entries: dict[str, DatasetEntry]) -> None:
+    statuses = list_datasets(root, registry=entries)
+    width = max(len(status.name) for status in statuses)
+    print(f"{'name':<{width}}  {'layout':<12}  {'size':>9}  {'checksum':<8}  status")
+    for status in statuses:
+        entry = status.entry
+        state = f"downloaded: {status.path}" if status.downloaded else "not downloaded"
+        checksum = "sha256" if entry.verified else "TOFU"
+        size = format_size(entry.size)
+        print(f"{entry.name:<{width}}  {entry.layout:<12}  {size:>9}  {checksum:<8}  {state}")
+        print(f"{'':<{width}}  {entry.description}")
+    print("download with `gancolor download NAME`; sha256 = checked against a published checksum, "
+          "TOFU = trusted on first use")

@@ -1,0 +1,147 @@
+"""The ResNet generator of CycleGAN (Zhu et al. 2017, appendix 7.2; Johnson et al. 2016).
+
+An image is encoded to a quarter of its size, transformed there by residual blocks, and decoded
+back. Unlike the U-Net there are no skip connections across the network: the residual blocks
+keep the input's structure (each adds a correction to its input, x + F(x)), which suits
+style transfer, where the layout of the photo must survive and only its appearance changes.
+
+The paper's notation, ``k`` = ``width`` (64 in the paper, 32 here), on an H x W image::
+
+    c7s1-k      ReflectionPad 3, Conv7x7 stride 1, norm, ReLU      (N, 3,  H,   W)   -> (N, k,  H,   W)
+    d2k         Conv3x3 stride 2, norm, ReLU                       (N, k,  H,   W)   -> (N, 2k, H/2, W/2)
+    d4k         Conv3x3 stride 2, norm, ReLU                       (N, 2k, H/2, W/2) -> (N, 4k, H/4, W/4)
+    R4k x n     x + [ReflectionPad 1, Conv3x3, norm, ReLU,
+                     ReflectionPad 1, Conv3x3, norm](x)             (N, 4k, H/4, W/4), unchanged
+    u2k         ConvTranspose3x3 stride 2, norm, ReLU               (N, 4k, H/4, W/4) -> (N, 2k, H/2, W/2)
+    uk          ConvTranspose3x3 stride 2, norm, ReLU               (N, 2k, H/2, W/2) -> (N, k,  H,   W)
+    c7s1-3      ReflectionPad 3, Conv7x7 stride 1, tanh             (N, k,  H,   W)   -> (N, 3,  H,   W)
+
+The paper uses 6 blocks for 128x128 images and 9 for 256x256. ``n_down`` generalises the two
+halvings (d2k, d4k) and two doublings (u2k, uk).
+
+Upsampling: ``"transpose"`` (the default) is the paper's fractionally-strided conv, cheapest at
+train time. ``"bilinear"`` (bilinear x2 then a 3x3 conv) avoids the checkerboard pattern a
+transposed conv can leave (Odena et al. 2016) for ~20% more compute; it is the choice when the
+outputs show a grid. Reflection padding (instead of zeros) keeps the borders free of the dark
+frame that zero padding teaches the network to paint.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gancolor.models.init import NORMS, check_choice, init_weights, make_norm, uses_bias
+from gancolor.models.unet import UPSAMPLE_MODES
+
+__all__ = ["ResnetGenerator", "ResidualBlock"]
+
+
+class ResidualBlock(nn.Module):
+    """x + F(x), F = [ReflectionPad 1, Conv3x3, norm, ReLU, ReflectionPad 1, Conv3x3, norm]:
+    (N, C, h, w) -> (N, C, h, w), h, w >= 2."""
+
+    def __init__(self, channels: int, norm: str) -> None:
+        super().__init__()
+        bias = uses_bias(norm)
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1),                                  # (N, C, h + 2, w + 2)
+            nn.Conv2d(channels, channels, kernel_size=3, bias=bias),  # (N, C, h, w)
+            make_norm(norm, channels),
+            nn.ReLU(),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(channels, channels, kernel_size=3, bias=bias),  # (N, C, h, w)
+            make_norm(norm, channels),                              # no ReLU after the sum (He et al. 2016)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)  # the block only has to learn the change F(x)
+
+
+class ResnetGenerator(nn.Module):
+    """CycleGAN's generator: an image (N, in_channels, H, W) in [-1, 1] -> (N, out_channels, H, W) in [-1, 1].
+
+    H and W must be multiples of :attr:`size_multiple` = 2**n_down, and at least
+    :attr:`min_size` (the reflection padding of the residual blocks needs 2 pixels at H / 2**n_down).
+
+    Args:
+        in_channels, out_channels: 3 and 3 for RGB -> RGB.
+        width: k, channels of the first layer; they double with each halving.
+        n_blocks: residual blocks at the lowest resolution (6 for 128 px, 9 for 256 px in the paper).
+        n_down: halvings (and doublings); 2 in the paper.
+        norm: ``"instance"`` (CycleGAN, per-image statistics: no dependence on the batch),
+            ``"batch"`` or ``"none"``; never on the output layer.
+        upsample: ``"transpose"`` (paper) or ``"bilinear"`` (+ 3x3 conv, no checkerboard).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        width: int = 32,
+        n_blocks: int = 6,
+        n_down: int = 2,
+        norm: str = "instance",
+        upsample: str = "transpose",
+    ) -> None:
+        super().__init__()
+        check_choice("norm", norm, NORMS)
+        check_choice("upsample", upsample, UPSAMPLE_MODES)
+        if min(in_channels, out_channels, width) < 1 or n_blocks < 0 or n_down < 0:
+            raise ValueError("in_channels, out_channels and width must be >= 1, n_blocks and n_down >= 0")
+        self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width,
+                           n_blocks=n_blocks, n_down=n_down, norm=norm, upsample=upsample)
+        self.in_channels = in_channels
+        self.size_multiple = 2**n_down
+        self.min_size = max(4, 2 * self.size_multiple)  # reflection pads: 3 px at H, 1 px at H / 2**n_down
+        bias = uses_bias(norm)
+
+        # c7s1-k: (N, C_in, H, W) -> (N, k, H, W)
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3),
+            nn.Conv2d(in_channels, width, kernel_size=7, bias=bias),
+            make_norm(norm, width),
+            nn.ReLU(),
+        ]
+        # d2k, d4k ...: (N, k 2**i, H / 2**i, ..) -> (N, k 2**(i+1), H / 2**(i+1), ..)
+        for i in range(n_down):
+            c_in, c_out = width * 2**i, width * 2 ** (i + 1)
+            layers += [
+                nn.Conv2d(c_in, c_out, kernel_size=3, stride=2, padding=1, bias=bias),
+                make_norm(norm, c_out),
+                nn.ReLU(),
+            ]
+        # R x n_blocks: (N, k 2**n_down, H / 2**n_down, ..), unchanged
+        bottom = width * 2**n_down
+        layers += [ResidualBlock(bottom, norm) for _ in range(n_blocks)]
+        # u2k, uk ...: (N, k 2**i, H / 2**i, ..) -> (N, k 2**(i-1), H / 2**(i-1), ..)
+        for i in range(n_down, 0, -1):
+            c_in, c_out = width * 2**i, width * 2 ** (i - 1)
+            if upsample == "transpose":  # output_padding=1: exactly 2h x 2w out of h x w
+                resize: list[nn.Module] = [nn.ConvTranspose2d(c_in, c_out, kernel_size=3, stride=2, padding=1,
+                                                              output_padding=1, bias=bias)]
+            else:
+                resize = [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                          nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=bias)]
+            layers += [*resize, make_norm(norm, c_out), nn.ReLU()]
+        # c7s1-out: (N, k, H, W) -> (N, C_out, H, W), then tanh
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(width, out_channels, kernel_size=7), nn.Tanh()]
+        self.layers = nn.Sequential(*layers)
+        init_weights(self)
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"ResnetGenerator expects input of shape (N, {self.in_channels}, H, W); "
+                             f"got {tuple(x.shape)}")
+        height, width = x.shape[-2:]
+        m = self.size_multiple
+        if height % m or width % m or min(height, width) < self.min_size:
+            fit_h, fit_w = (max(self.min_size, -(-side // m) * m) for side in (height, width))
+            raise ValueError(f"ResnetGenerator(n_down={self.config['n_down']}) needs H and W divisible by "
+                             f"{m} and at least {self.min_size}; got {height}x{width} (resize or pad to "
+                             f"{fit_h}x{fit_w})")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs: ``x`` (N, in_channels, H, W) in [-1, 1]. Returns: (N, out_channels, H, W) in [-1, 1]."""
+        self._check_input(x)
+        return self.layers(x)

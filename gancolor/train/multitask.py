@@ -1,0 +1,455 @@
+"""One model, two jobs: colorize (pix2pix) and stylize to winter (CycleGAN) with one shared encoder.
+
+The generator G = :class:`~gancolor.models.multitask.MultiTaskGenerator` reads the lightness L of a
+photo once and answers twice: G_ab(L), its colours, and S(L), the photo as a winter photo. Each job
+keeps the objective it has on its own:
+
+colour job (paired, pix2pix; x a summer photo, L(x) its lightness, ab(x) its colours):
+
+    J_colour = L_GAN(G_ab, D_col) + λ_L1 ||ab(x) - G_ab(L(x))||_1            λ_L1 = 100
+
+style job (unpaired, CycleGAN with a gray input; y a winter photo; F: winter RGB -> summer RGB, a
+ResNet generator; D_B judges winter RGB, D_A summer RGB; LSGAN, pooled fakes):
+
+    J_style = L_GAN(S, D_B) + L_GAN(F, D_A)
+              + λ_cyc (||F(S(L(x))) - x||_1 + ||S(L(F(y))) - y||_1)              λ_cyc = 10
+              + λ_cyc λ_idt (||S(L(y)) - y||_1 + ||F(x) - x||_1)                  λ_idt = 0.5
+
+The first cycle turns the gray summer photo into winter and back into its *colour* version, so
+S must keep the content; the second one starts from a real winter photo. The identity terms ask S
+to leave a winter photo winter: S(L(y)) ≈ y is a paired, supervised "colorize winter photos"
+signal that the gray input makes available (in plain CycleGAN it is just a regulariser).
+
+G and F minimise  J = w_colour J_colour + w_style J_style  (:func:`multitask_loss`).
+
+Why the weights matter only on the shared encoder: with Adam, each parameter's step is
+(nearly) invariant to the scale of its own gradient. The colour decoder sees only J_colour and
+the style decoder and F see only J_style, so w_colour and w_style change nothing for them; on
+the shared encoder the two gradients add, and their ratio w_colour |∇J_colour| : w_style |∇J_style|
+decides which job the shared features serve. :func:`job_gradient_norms` measures the two norms.
+
+The default is w_colour = w_style = 1, i.e. each job keeps its paper's weights (λ_L1 = 100,
+λ_cyc = 10) and nothing else. Measured on the embedded scenes (default config, batch 1, averaged
+over 8 batches): the two encoder gradients are of the same size at initialisation, and from a
+few hundred steps on the colour job's is ~2.5x the style job's (15 vs 6 at step 250, 19 vs 7.5
+at step 500). Rebalancing them to 1:1 (w_style = 2.5) changed neither head's test PSNR by more
+than 0.1 dB after 250 steps: at this capacity the jobs do not compete for the encoder, so the
+simplest weighting stays. Raise w_style if a bigger dataset or a smaller encoder makes them compete.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+
+from gancolor.color import L_SCALE, rgb_to_lab
+from gancolor.data.lab import lab_batch
+from gancolor.data.unpaired import UnpairedDomains
+from gancolor.errors import DataError
+from gancolor.io_utils import atomic_torch_save
+from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
+from gancolor.models.multitask import MultiTaskGenerator
+from gancolor.models.patchgan import PatchDiscriminator
+from gancolor.models.resnet import ResnetGenerator
+from gancolor.multitask import MULTITASK_FORMAT
+from gancolor.runtime import pick_device, seed_everything
+from gancolor.train.image_pool import ImagePool
+from gancolor.train.loop import History, fit
+from gancolor.train.sampling import (
+    StepSampler,
+    data_fingerprint,
+    derive_seed,
+    random_crops_and_flips,
+    step_generator,
+)
+from gancolor.train.schedule import linear_decay
+
+__all__ = [
+    "MultiTaskConfig",
+    "MultiTaskTrainer",
+    "multitask_loss",
+    "job_gradient_norms",
+    "export_multitask",
+    "train_multitask",
+    "lightness_n",
+    "LOSS_NAMES",
+]
+
+#: The losses :meth:`MultiTaskTrainer.train_step` reports, unweighted (idt_* only when lambda_identity > 0).
+LOSS_NAMES = ("colour_gan", "colour_l1", "style_gan", "f_gan", "cycle_summer", "cycle_winter",
+              "idt_style", "idt_f", "d_colour", "d_summer", "d_winter", "colour_job", "style_job")
+
+# step_generator streams of one step: independent random choices.
+_CROPS_SUMMER, _CROPS_WINTER, _POOL_SUMMER, _POOL_WINTER = 0, 1, 2, 3
+
+
+@dataclass
+class MultiTaskConfig:
+    """Everything that defines a multi-task run (defaults: 64x64 on a CPU, exported file under 10 MB)."""
+
+    image_size: int = 64  # training crops are image_size x image_size
+    batch_size: int = 1  # as CycleGAN; CPU s/step 0.53 at 1, 1.63 at 4: 3x more updates per second
+    # G: the shared-encoder U-Net (see MultiTaskGenerator)
+    width: int = 32
+    depth: int = 5  # image_size must be a multiple of 2**depth
+    max_width: int = 192  # 192 keeps the fp16 export at 9.1 MB (256 would be 13 MB)
+    norm: str = "instance"  # G, F and the Ds: per-image statistics (CycleGAN)
+    dropout: float = 0.0  # no dropout (as CycleGAN): it would only add noise to the cycle losses
+    upsample: str = "transpose"
+    # F: winter RGB -> summer RGB (a CycleGAN ResNet generator; only used for training)
+    f_width: int = 32
+    f_blocks: int = 6
+    # the three PatchGANs: D_col on cat(L, ab), D_A on summer RGB, D_B on winter RGB
+    d_width: int = 32
+    d_layers: int = 3
+    gan_loss: str = "lsgan"
+    lambda_l1: float = 100.0  # colour job: λ_L1 (pix2pix)
+    lambda_cycle: float = 10.0  # style job: λ_cyc (CycleGAN)
+    lambda_identity: float = 0.5  # style job: λ_idt, relative to λ_cyc (0 switches the identity terms off)
+    weight_colour: float = 1.0  # w_colour, see multitask_loss and the module docstring for the choice
+    weight_style: float = 1.0  # w_style
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    pool_size: int = 50
+    steps: int = 3000  # total steps: the schedule needs it (train with fit(trainer, config.steps))
+    decay_steps: int | None = None  # steps of linear decay at the end; None = steps // 2
+    flip: bool = True
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MultiTaskConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown MultiTaskConfig setting(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    @property
+    def resolved_decay_steps(self) -> int:
+        """``decay_steps``, or half of ``steps`` when it is None."""
+        return self.steps // 2 if self.decay_steps is None else self.decay_steps
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """``{"colour": weight_colour, "style": weight_style}``, for :func:`multitask_loss`."""
+        return {"colour": self.weight_colour, "style": self.weight_style}
+
+
+def multitask_loss(losses: Mapping[str, torch.Tensor], weights: Mapping[str, float]) -> torch.Tensor:
+    """The multi-task objective: the weighted sum  Σ_k w_k L_k  of the jobs' losses.
+
+    Inputs: ``losses`` {job: scalar tensor}, e.g. {"colour": J_colour, "style": J_style};
+    ``weights`` {job: w_k >= 0}, one per job (no more, no fewer).
+    Returns: a scalar tensor (gradients flow to every job with w_k > 0).
+    """
+    if set(losses) != set(weights):
+        raise ValueError(f"need one weight per loss: losses {sorted(losses)}, weights {sorted(weights)}")
+    if not losses:
+        raise ValueError("no losses to combine")
+    for name, weight in weights.items():
+        if not (math.isfinite(float(weight)) and float(weight) >= 0):
+            raise ValueError(f"weight {name!r} must be finite and >= 0; got {weight}")
+    for name, loss in losses.items():
+        if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+            got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(f"loss {name!r} must be a scalar tensor; got {got}")
+    return sum(float(weights[name]) * loss for name, loss in losses.items())  # type: ignore[return-value]
+
+
+def lightness_n(rgb_n: torch.Tensor) -> torch.Tensor:
+    """The normalised lightness of RGB images, differentiably: (N, 3, H, W) in [-1, 1] -> L_n (N, 1, H, W).
+
+    How S sees F's fake summer photo in the second cycle, S(L(F(y))).
+    """
+    rgb = ((rgb_n + 1.0) * 0.5).clamp(0.0, 1.0)
+    return rgb_to_lab(rgb)[:, :1] / L_SCALE - 1.0
+
+
+def _adversarial_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """G's adversarial term as in the CycleGAN code: for LSGAN E (D(G(x)) - 1)² (no ½)."""
+    loss = generator_loss(fake_logits, kind=kind)
+    return 2.0 * loss if kind == "lsgan" else loss
+
+
+def _discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """D's loss, halved "to slow down D" (CycleGAN Sec. 4); LSGAN's already carries the ½."""
+    loss = discriminator_loss(real_logits, fake_logits, kind=kind)
+    return loss if kind == "lsgan" else 0.5 * loss
+
+
+class MultiTaskTrainer:
+    """The multi-task (colour + winter style) task for :func:`~gancolor.train.fit`; train ``config.steps``.
+
+    Inputs:
+        config: the run's settings.
+        domains: ``a`` = summer photos (colour ground truth, and domain A of the style job),
+            ``b`` = winter photos (domain B), uint8, at least ``image_size`` px on each side.
+            Paired domains (the embedded scenes) are trained as unpaired: each has its own sampler.
+        device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
+
+    Modules: ``G`` (the shared model that is exported), ``F`` (winter -> summer, training only),
+    ``D_colour``, ``D_summer``, ``D_winter``. Optimizers: ``G`` (G and F), ``D`` (the three Ds).
+    """
+
+    name = "multitask"
+
+    def __init__(self, config: MultiTaskConfig, domains: UnpairedDomains,
+                 device: str | torch.device | None = None) -> None:
+        for name, images in zip(domains.names, (domains.a, domains.b), strict=True):
+            if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 4 \
+                    or images.shape[1] != 3 or len(images) == 0:
+                raise DataError(f"domain {name} must be a non-empty (N, 3, H, W) uint8 tensor")
+            if min(images.shape[-2:]) < config.image_size:
+                raise DataError(f"domain {name} images are {tuple(images.shape[-2:])} px, smaller than "
+                                f"image_size={config.image_size}")
+        if config.gan_loss not in GAN_LOSSES:
+            raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
+        if config.steps < 1 or not 0 <= config.resolved_decay_steps <= config.steps:
+            raise ValueError(f"need steps >= 1 and 0 <= decay_steps <= steps; got steps={config.steps}, "
+                             f"decay_steps={config.decay_steps}")
+        multitask_loss({k: torch.zeros(()) for k in config.weights}, config.weights)  # checks the weights
+        self.config = config
+        self.domains = domains
+        self.device = pick_device(str(device) if device is not None else None)
+        self.summer, self.winter = domains.a.cpu(), domains.b.cpu()
+        self._data_id = {
+            "names": list(domains.names),
+            "a": {"num_images": len(self.summer), "sha": data_fingerprint(self.summer)},
+            "b": {"num_images": len(self.winter), "sha": data_fingerprint(self.winter)},
+        }
+        self.sampler_summer = StepSampler(len(self.summer), config.batch_size, derive_seed("A", config.seed))
+        self.sampler_winter = StepSampler(len(self.winter), config.batch_size, derive_seed("B", config.seed))
+        self.pool_summer, self.pool_winter = ImagePool(config.pool_size), ImagePool(config.pool_size)
+        self.step = 0
+
+        seed_everything(config.seed)  # the same seed gives the same initial weights
+        self.G = MultiTaskGenerator(width=config.width, depth=config.depth, max_width=config.max_width,
+                                    norm=config.norm, dropout=config.dropout, upsample=config.upsample)
+        if config.image_size % self.G.size_multiple:
+            raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
+                             f"for depth={config.depth}")
+        self.F = ResnetGenerator(3, 3, width=config.f_width, n_blocks=config.f_blocks, norm=config.norm,
+                                 upsample=config.upsample)
+        if config.image_size % self.F.size_multiple or config.image_size < self.F.min_size:
+            raise ValueError(f"image_size {config.image_size} is too small for F "
+                             f"(at least {self.F.min_size})")
+
+        def discriminator() -> PatchDiscriminator:
+            return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers, norm=config.norm)
+
+        self.D_colour, self.D_summer, self.D_winter = discriminator(), discriminator(), discriminator()
+        self.modules: dict[str, torch.nn.Module] = {"G": self.G, "F": self.F, "D_colour": self.D_colour,
+                                                    "D_summer": self.D_summer, "D_winter": self.D_winter}
+        for module in self.modules.values():
+            module.to(self.device)
+        betas = (config.beta1, config.beta2)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            "G": torch.optim.Adam(itertools.chain(self.G.parameters(), self.F.parameters()),
+                                  lr=config.lr, betas=betas),
+            "D": torch.optim.Adam(itertools.chain(self.D_colour.parameters(), self.D_summer.parameters(),
+                                                  self.D_winter.parameters()), lr=config.lr, betas=betas),
+        }
+        self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {
+            name: linear_decay(optimizer, config.steps, config.resolved_decay_steps)
+            for name, optimizer in self.optimizers.items()
+        }
+
+    # -- Task protocol ---------------------------------------------------------------------------
+
+    def config_dict(self) -> dict:
+        return {**self.config.to_dict(), "data": dict(self._data_id)}
+
+    def extra_state(self) -> dict:
+        """The image pools (saved in checkpoints next to the modules)."""
+        return {"pool_summer": self.pool_summer.state_dict(), "pool_winter": self.pool_winter.state_dict()}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.pool_summer.load_state_dict(state["pool_summer"])
+        self.pool_winter.load_state_dict(state["pool_winter"])
+
+    def _crops(self, images: torch.Tensor, sampler: StepSampler, step: int, stream: int) -> torch.Tensor:
+        x = images[sampler.indices(step)]  # (B, 3, H, W) uint8
+        x = random_crops_and_flips(x, self.config.image_size, step_generator(self.config.seed, step, stream),
+                                   flip=self.config.flip)
+        return x.to(self.device)
+
+    def batch(self, step: int) -> dict[str, torch.Tensor]:
+        """The (unpaired) batches of ``step``, S = image_size:
+
+        ``summer`` (B, 3, S, S) RGB in [-1, 1], ``L`` (B, 1, S, S) its L_n, ``ab`` (B, 2, S, S) its ab_n;
+        ``winter`` (B, 3, S, S) RGB in [-1, 1], ``L_winter`` (B, 1, S, S) its L_n.
+        """
+        summer = self._crops(self.summer, self.sampler_summer, step, _CROPS_SUMMER)
+        winter = self._crops(self.winter, self.sampler_winter, step, _CROPS_WINTER)
+        L, ab = lab_batch(summer)  # noqa: N806
+        L_winter, _ = lab_batch(winter)  # noqa: N806
+        return {"summer": summer.float().div_(127.5).sub_(1.0), "L": L, "ab": ab,
+                "winter": winter.float().div_(127.5).sub_(1.0), "L_winter": L_winter}
+
+    def job_losses(self, batch: dict[str, torch.Tensor]
+                   ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Both jobs' generator objectives on ``batch``, with the graph kept.
+
+        Returns ``({"colour": J_colour, "style": J_style}, terms)``: ``terms`` holds every unweighted
+        term (``colour_gan``, ``colour_l1``, ``style_gan``, ``f_gan``, ``cycle_summer``, ``cycle_winter``,
+        and ``idt_style``, ``idt_f`` when lambda_identity > 0) and the fakes ``fake_winter`` = S(L(x))
+        and ``fake_summer`` = F(y) that the discriminators then learn from.
+        """
+        cfg = self.config
+        x, L, ab, y = batch["summer"], batch["L"], batch["ab"], batch["winter"]  # noqa: N806
+        features = self.G.encode(L)  # the shared encoder runs once for both heads
+        fake_ab = self.G.decode(features, "ab")  # G_ab(L(x))
+        fake_winter = self.G.decode(features, "style")  # S(L(x))
+        fake_summer = self.F(y)  # F(y)
+        terms: dict[str, torch.Tensor] = {
+            "colour_gan": _adversarial_loss(self.D_colour(torch.cat([L, fake_ab], dim=1)), cfg.gan_loss),
+            "colour_l1": l1_loss(fake_ab, ab),
+            "style_gan": _adversarial_loss(self.D_winter(fake_winter), cfg.gan_loss),
+            "f_gan": _adversarial_loss(self.D_summer(fake_summer), cfg.gan_loss),
+            "cycle_summer": cycle_loss(self.F(fake_winter), x),  # ||F(S(L(x))) - x||_1
+            "cycle_winter": cycle_loss(self.G.style(lightness_n(fake_summer)), y),  # ||S(L(F(y))) - y||_1
+        }
+        colour = terms["colour_gan"] + cfg.lambda_l1 * terms["colour_l1"]
+        style = (terms["style_gan"] + terms["f_gan"]
+                 + cfg.lambda_cycle * (terms["cycle_summer"] + terms["cycle_winter"]))
+        if cfg.lambda_identity > 0:
+            terms["idt_style"] = identity_loss(self.G.style(batch["L_winter"]), y)  # ||S(L(y)) - y||_1
+            terms["idt_f"] = identity_loss(self.F(x), x)  # ||F(x) - x||_1
+            style = style + cfg.lambda_cycle * cfg.lambda_identity * (terms["idt_style"] + terms["idt_f"])
+        terms["fake_winter"], terms["fake_summer"], terms["fake_ab"] = fake_winter, fake_summer, fake_ab
+        return {"colour": colour, "style": style}, terms
+
+    def _set_critics_trainable(self, flag: bool) -> None:
+        for module in (self.D_colour, self.D_summer, self.D_winter):
+            module.requires_grad_(flag)
+
+    def train_step(self, step: int) -> dict[str, float]:
+        """One step of G and F on w_colour J_colour + w_style J_style, then one of the three Ds.
+
+        Returns the unweighted losses of :data:`LOSS_NAMES` (``idt_*`` only when lambda_identity > 0),
+        ``colour_job`` = J_colour and ``style_job`` = J_style included.
+        """
+        cfg = self.config
+        batch = self.batch(step)
+        opt_g, opt_d = self.optimizers["G"], self.optimizers["D"]
+
+        # (a) G and F: min w_colour J_colour + w_style J_style (the Ds are only critics here).
+        self._set_critics_trainable(False)
+        jobs, terms = self.job_losses(batch)
+        loss_g = multitask_loss(jobs, cfg.weights)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        self._set_critics_trainable(True)
+
+        # (b) The Ds on the fakes of (a), detached; D_summer and D_winter see pooled past fakes too.
+        L = batch["L"]  # noqa: N806
+        pooled_summer = self.pool_summer.query(terms["fake_summer"],
+                                               step_generator(cfg.seed, step, _POOL_SUMMER))
+        pooled_winter = self.pool_winter.query(terms["fake_winter"],
+                                               step_generator(cfg.seed, step, _POOL_WINTER))
+        loss_d_colour = _discriminator_loss(self.D_colour(torch.cat([L, batch["ab"]], dim=1)),
+                                            self.D_colour(torch.cat([L, terms["fake_ab"].detach()], dim=1)),
+                                            cfg.gan_loss)
+        loss_d_summer = _discriminator_loss(self.D_summer(batch["summer"]), self.D_summer(pooled_summer),
+                                            cfg.gan_loss)
+        loss_d_winter = _discriminator_loss(self.D_winter(batch["winter"]), self.D_winter(pooled_winter),
+                                            cfg.gan_loss)
+        opt_d.zero_grad(set_to_none=True)
+        (loss_d_colour + loss_d_summer + loss_d_winter).backward()  # no shared weights: one backward
+        opt_d.step()
+
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+        names = [n for n in LOSS_NAMES if n in terms]
+        out = {name: terms[name].item() for name in names}
+        out |= {"d_colour": loss_d_colour.item(), "d_summer": loss_d_summer.item(),
+                "d_winter": loss_d_winter.item(), "colour_job": jobs["colour"].item(),
+                "style_job": jobs["style"].item()}
+        return out
+
+
+def job_gradient_norms(trainer: MultiTaskTrainer, step: int | None = None,
+                       batches: int = 1) -> dict[str, float]:
+    """‖∂J_job/∂θ_encoder‖₂ of each job, unweighted, averaged over the batches of ``batches`` steps
+    from ``step`` (default: the trainer's next step), without changing any weight, optimizer or pool
+    (batch-norm running statistics aside).
+
+    The weights w_colour and w_style act only through these two gradients, which add on the shared
+    encoder: ``w_colour * norms["colour"] : w_style * norms["style"]`` is how much each job steers it.
+    One batch is noisy (a factor ~2 at batch size 1): average a few.
+    """
+    if batches < 1:
+        raise ValueError(f"batches must be >= 1; got {batches}")
+    step = trainer.step if step is None else step
+    shared = trainer.G.shared_parameters()
+    totals = {"colour": 0.0, "style": 0.0}
+    for s in range(step, step + batches):
+        jobs, _ = trainer.job_losses(trainer.batch(s))
+        for name, loss in jobs.items():
+            grads = torch.autograd.grad(loss, shared, retain_graph=True, allow_unused=True)
+            totals[name] += float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads if g is not None)))
+    return {name: total / batches for name, total in totals.items()}
+
+
+def export_multitask(trainer: MultiTaskTrainer, path: str | os.PathLike, half: bool = True,
+                     inference_size: int | None = None) -> Path:
+    """Write the shared generator as a multi-task file for :func:`gancolor.multitask.load_multitask`.
+
+    Written atomically.
+
+    The file holds G's class, config and weights only (no F, no D, no optimizer state, no pools),
+    the domain names, the training config, the steps done and ``inference_size``, the long side
+    (px) at which photos are processed (default 4 x image_size, as ``gancolor train colorize``).
+    ``half`` stores the weights as float16 (9.1 MB for the default config); the loader casts them
+    back to float32. Returns the path.
+    """
+    generator = trainer.G
+    state = {k: v.detach().to("cpu", copy=True) for k, v in generator.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    blob = {
+        "format": MULTITASK_FORMAT,
+        "format_version": 1,
+        "generator": {"class": type(generator).__name__, "config": dict(generator.config),
+                      "state_dict": state},
+        "domains": list(trainer.domains.names),
+        "source": trainer.domains.source,
+        "train_config": trainer.config.to_dict(),
+        "steps": int(trainer.step),
+        "inference_size": int(inference_size if inference_size is not None
+                              else 4 * trainer.config.image_size),
+    }
+    atomic_torch_save(blob, path)
+    return Path(path)
+
+
+def train_multitask(
+    config: MultiTaskConfig,
+    domains: UnpairedDomains,
+    out_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    *,
+    device: str | torch.device | None = None,
+    checkpoint_every: int = 500,
+) -> tuple[MultiTaskTrainer, History]:
+    """Build a :class:`MultiTaskTrainer` and :func:`fit` it for ``config.steps`` steps.
+
+    With ``out_dir``, ``out_dir/checkpoint.pt`` is kept up to date (``resume=True`` continues it).
+    Export the result with :func:`export_multitask`.
+    """
+    trainer = MultiTaskTrainer(config, domains, device=device)
+    history = fit(trainer, config.steps, out_dir=out_dir, resume=resume, checkpoint_every=checkpoint_every,
+                  progress=progress)
+    return trainer, history
