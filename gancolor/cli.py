@@ -19,7 +19,7 @@ _GAN_LOSSES = ["minimax", "nonsaturating", "lsgan", "hinge", "wgan"]
 
 
 def _add_common_train_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """Options every ``gancolor train TASK`` has: data, length, output, resume, seed, device."""
+    """Options every ``gancolor train TASK`` has: data, length, output, resume, seed, device, precision."""
     parser.add_argument("--data", default="embedded",
                         help="'embedded' (default), a dataset name (`gancolor download --list`) or a folder")
     parser.add_argument("--config", default=None, choices=["tiny", "full"],
@@ -32,8 +32,15 @@ def _add_common_train_options(parser: argparse.ArgumentParser, what: str) -> Non
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available); under "
+                        "torchrun each process takes the GPU of its LOCAL_RANK (cuda) or the CPU (gloo)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                        help="mixed precision (float16 autocast + gradient scaling), CUDA only "
+                             "(default: on with --config full)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="NHWC memory layout for faster convolutions, CUDA only "
+                             "(default: on with --config full)")
 
 
 def _add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +56,8 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     colorize.add_argument("--depth", type=int, default=None, help="U-Net down-sampling steps")
     colorize.add_argument("--lambda-l1", type=float, default=None, help="weight of the L1 term (paper: 100)")
     colorize.add_argument("--gan-loss", default=None, choices=_GAN_LOSSES)
+    colorize.add_argument("--norm", default=None, choices=["batch", "instance", "none"],
+                          help="normalisation in G and D (default: batch; instance suits batch size 1)")
     colorize.add_argument("--inference-size", type=int, default=None,
                           help="long side (px) at which photos are colorized (default: 4 x image size)")
 

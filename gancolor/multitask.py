@@ -54,9 +54,10 @@ def _generator_classes() -> dict[str, type[nn.Module]]:
 
 
 def _gray_rgb_n(L: torch.Tensor) -> torch.Tensor:  # noqa: N803
-    """The gray photo of lightness L (..., 1, H, W) in [0, 100], as RGB (..., 3, H, W) in [-1, 1]."""
-    lab = torch.cat((L, torch.zeros_like(L).expand(*L.shape[:-3], 2, *L.shape[-2:])), dim=-3)
-    return lab_to_rgb(lab) * 2.0 - 1.0
+    """The gray photo of lightness L (N, 1, H, W) in [0, 100], as RGB (N, 3, H, W) in [-1, 1]."""
+    from gancolor.models.multitask import gray_rgb_n
+
+    return gray_rgb_n(L / L_SCALE - 1.0)
 
 
 @dataclass
@@ -199,7 +200,8 @@ def load_multitask(path: str | Path | None = None, device: str | torch.device = 
         found = spec.get("class") if isinstance(spec, dict) else None
         raise CheckpointError(path, f"unknown generator class {found!r}")
     try:
-        generator = classes[spec["class"]](**spec["config"])
+        config = {"style_residual": False, **spec["config"]}  # files from before the option: a direct head
+        generator = classes[spec["class"]](**config)
         generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
     except (RuntimeError, TypeError, KeyError, ValueError, AttributeError) as error:
         first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__

@@ -11,7 +11,7 @@ from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import CheckpointError
 from gancolor.inference import Colorizer
 from gancolor.models import ResnetGenerator, UNetGenerator, count_parameters
-from gancolor.models.multitask import HeadView, MultiTaskGenerator
+from gancolor.models.multitask import HeadView, MultiTaskGenerator, gray_rgb_n
 from gancolor.multitask import MultiTaskModel, evaluate_multitask, format_multitask_results, load_multitask
 from gancolor.stylize import Stylizer
 from gancolor.train import CHECKPOINT_NAME, fit
@@ -76,13 +76,25 @@ def test_encoder_is_shared_by_both_heads():
     x = torch.rand(2, 1, 16, 16) * 2 - 1
     for head, other in (("ab", "style_decoder"), ("style", "ab_decoder")):
         model.zero_grad(set_to_none=True)
-        model.decode(model.encode(x), head).square().mean().backward()
+        model.decode(model.encode(x), head, x).square().mean().backward()
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters()), head
         assert all(p.grad is None for p in getattr(model, other).parameters()), head
     # one encoder instead of two: fewer weights than two single-task U-Nets of the same size
-    separate = sum(count_parameters(UNetGenerator(1, out, **TINY_G)) for out in (2, 3))
+    separate = sum(count_parameters(UNetGenerator(1, out, **TINY_G, upsample="bilinear")) for out in (2, 3))
     shared = count_parameters(MultiTaskGenerator(**TINY_G))
     assert shared == separate - count_parameters(model.encoder)
+
+
+def test_residual_style_head_starts_from_the_gray_photo():
+    model = MultiTaskGenerator(**TINY_G, style_residual=True).eval()
+    output_conv = [m for m in model.style_decoder[0] if isinstance(m, torch.nn.Conv2d)][-1]
+    torch.nn.init.zeros_(output_conv.weight)  # the change h = 0 (the conv has a bias, zero-initialised)
+    L_n = torch.rand(2, 1, 16, 16) * 2 - 1  # noqa: N806
+    gray = gray_rgb_n(L_n)
+    assert torch.allclose(model.style(L_n), gray.clamp(-0.999, 0.999), atol=1e-5)
+    assert torch.allclose(gray[:, 0], gray[:, 2], atol=1e-4)  # gray: equal channels
+    with pytest.raises(ValueError, match="style_channels=3"):
+        MultiTaskGenerator(**TINY_G, style_residual=True, style_channels=1)
 
 
 def test_head_view_matches_forward():
@@ -147,7 +159,8 @@ def _all_state(trainer: MultiTaskTrainer) -> dict[str, torch.Tensor]:
 
 
 def test_resume_is_bit_identical(tmp_path):
-    config = tiny_config(dropout=0.5, steps=6, decay_steps=3)  # dropout: the RNG must come back too
+    # dropout: the RNG must come back too; a residual style head: its gradient path is exercised
+    config = tiny_config(dropout=0.5, steps=6, decay_steps=3, style_residual=True)
     straight = MultiTaskTrainer(config, domains(), device="cpu")
     fit(straight, 6, progress=False)
     first = MultiTaskTrainer(config, domains(), device="cpu")

@@ -18,13 +18,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gancolor.color import L_SCALE, lab_to_rgb
 from gancolor.models.init import NORMS, check_choice, init_weights
 from gancolor.models.unet import UPSAMPLE_MODES, _down_block, _up_block
 
-__all__ = ["MultiTaskGenerator", "HeadView", "HEADS"]
+__all__ = ["MultiTaskGenerator", "HeadView", "HEADS", "gray_rgb_n"]
 
 #: The outputs of a MultiTaskGenerator, in the order ``forward`` returns them.
 HEADS = ("ab", "style")
+
+
+def gray_rgb_n(L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
+    """The gray photo of lightness L_n (N, 1, H, W) in [-1, 1] as RGB (N, 3, H, W) in [-1, 1].
+
+    Differentiable: a residual style head adds its change to it.
+    """
+    L = (L_n + 1.0) * L_SCALE  # noqa: N806
+    return lab_to_rgb(torch.cat([L, torch.zeros_like(L), torch.zeros_like(L)], dim=1)) * 2.0 - 1.0
 
 
 def _decoder(channels: list[int], out_channels: int, norm: str, dropout: float,
@@ -54,8 +64,12 @@ class MultiTaskGenerator(nn.Module):
         depth: number of encoder blocks (and of blocks in each decoder).
         norm: ``"batch"``, ``"instance"`` or ``"none"`` (placed as in UNetGenerator).
         dropout: drop probability in the 3 innermost blocks of both decoders (train mode only).
-        upsample: ``"transpose"`` or ``"bilinear"`` (+ 3x3 conv), for both decoders.
+        upsample: ``"bilinear"`` (+ 3x3 conv; the default: a transposed conv's checkerboard shows
+            plainly in the RGB style output) or ``"transpose"`` (pix2pix), for both decoders.
         style_channels: channels of the style output (3: RGB).
+        style_residual: the style head predicts a change to the gray input rather than the image:
+            winter = tanh(atanh(gray) + h), so h = 0 leaves the gray photo as it is and the layout
+            comes for free (needs style_channels=3).
     """
 
     def __init__(
@@ -65,8 +79,9 @@ class MultiTaskGenerator(nn.Module):
         max_width: int = 192,
         norm: str = "instance",
         dropout: float = 0.0,
-        upsample: str = "transpose",
+        upsample: str = "bilinear",
         style_channels: int = 3,
+        style_residual: bool = True,
     ) -> None:
         super().__init__()
         check_choice("norm", norm, NORMS)
@@ -75,8 +90,10 @@ class MultiTaskGenerator(nn.Module):
             raise ValueError("depth, width, max_width and style_channels must be >= 1")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1); got {dropout}")
+        if style_residual and style_channels != 3:
+            raise ValueError("style_residual needs style_channels=3 (a change to the gray RGB photo)")
         self.config = dict(width=width, depth=depth, max_width=max_width, norm=norm, dropout=dropout,
-                           upsample=upsample, style_channels=style_channels)
+                           upsample=upsample, style_channels=style_channels, style_residual=style_residual)
         self.in_channels = 1
         self.size_multiple = 2**depth
         channels = [min(width * 2**i, max_width) for i in range(depth)]
@@ -110,16 +127,28 @@ class MultiTaskGenerator(nn.Module):
 
     @staticmethod
     def _decode(decoder: nn.ModuleList, features: list[torch.Tensor]) -> torch.Tensor:
+        """The decoder's pre-activation output h (before tanh)."""
         skips = list(features)
         h = decoder[-1](skips.pop())  # the bottleneck has no skip partner
         for up in reversed(decoder[:-1]):
             h = up(torch.cat([h, skips.pop()], dim=1))
-        return torch.tanh(h)
+        return h
 
-    def decode(self, features: list[torch.Tensor], head: str) -> torch.Tensor:
-        """One head on shared features: ``"ab"`` -> (N, 2, H, W), ``"style"`` -> (N, 3, H, W)."""
+    def decode(self, features: list[torch.Tensor], head: str,
+               L_n: torch.Tensor | None = None) -> torch.Tensor:  # noqa: N803
+        """One head on shared features: ``"ab"`` -> (N, 2, H, W), ``"style"`` -> (N, 3, H, W).
+
+        A residual style head also needs the input ``L_n``.
+        """
         check_choice("head", head, HEADS)
-        return self._decode(self.ab_decoder if head == "ab" else self.style_decoder, features)
+        if head == "ab":
+            return torch.tanh(self._decode(self.ab_decoder, features))
+        h = self._decode(self.style_decoder, features)
+        if not self.config["style_residual"]:
+            return torch.tanh(h)
+        if L_n is None:
+            raise ValueError("a residual style head needs L_n: decode(features, 'style', L_n)")
+        return torch.tanh(torch.atanh(gray_rgb_n(L_n).clamp(-0.999, 0.999)) + h)
 
     def forward(self, L_n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N803
         """Inputs: ``L_n`` (N, 1, H, W) in [-1, 1].
@@ -127,15 +156,15 @@ class MultiTaskGenerator(nn.Module):
         Returns: (ab_n (N, 2, H, W), style (N, 3, H, W)), both in [-1, 1].
         """
         features = self.encode(L_n)
-        return self.decode(features, "ab"), self.decode(features, "style")
+        return self.decode(features, "ab"), self.decode(features, "style", L_n)
 
     def colour(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """The colour head alone (the style decoder is not run): ab_n (N, 2, H, W)."""
-        return self.decode(self.encode(L_n), "ab")
+        return self.decode(self.encode(L_n), "ab", L_n)
 
     def style(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """The style head alone (the colour decoder is not run): winter RGB (N, 3, H, W) in [-1, 1]."""
-        return self.decode(self.encode(L_n), "style")
+        return self.decode(self.encode(L_n), "style", L_n)
 
     def shared_parameters(self) -> list[nn.Parameter]:
         """The encoder's parameters, which both jobs train."""
@@ -157,4 +186,4 @@ class HeadView(nn.Module):
         self.size_multiple = generator.size_multiple
 
     def forward(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
-        return self.generator.decode(self.generator.encode(L_n), self.head)
+        return self.generator.decode(self.generator.encode(L_n), self.head, L_n)

@@ -12,27 +12,49 @@ from gancolor.train.checkpoint import (
     save_training_checkpoint,
 )
 from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig, export_colorizer, train_colorizer
+from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer, export_stylizer, train_cyclegan
 from gancolor.train.dcgan import DCGANConfig, DCGANTrainer, train_dcgan
+from gancolor.train.image_pool import ImagePool
 from gancolor.train.loop import History, Task, TrainingDivergedError, fit
-from gancolor.train.sampling import StepSampler, derive_seed, step_generator
+from gancolor.train.multitask import (
+    MultiTaskConfig,
+    MultiTaskTrainer,
+    export_multitask,
+    multitask_loss,
+    train_multitask,
+)
+from gancolor.train.sampling import StepSampler, derive_seed, random_crops_and_flips, step_generator
+from gancolor.train.schedule import linear_decay
 
 __all__ = [
     "CHECKPOINT_NAME",
     "ColorizationTrainer",
     "ColorizeConfig",
+    "CycleGANConfig",
+    "CycleGANTrainer",
     "DCGANConfig",
     "DCGANTrainer",
     "History",
+    "ImagePool",
+    "MultiTaskConfig",
+    "MultiTaskTrainer",
     "StepSampler",
     "Task",
     "TrainingDivergedError",
     "derive_seed",
     "export_colorizer",
+    "export_multitask",
+    "export_stylizer",
     "fit",
+    "linear_decay",
     "load_training_checkpoint",
+    "multitask_loss",
+    "random_crops_and_flips",
     "restore_training_state",
     "save_training_checkpoint",
     "step_generator",
     "train_colorizer",
+    "train_cyclegan",
     "train_dcgan",
+    "train_multitask",
 ]

@@ -8,7 +8,14 @@ Batches need no state: they are a pure function of (seed, step) (see ``sampling`
 A task with more state than its modules, optimizers and schedulers (CycleGAN's image pools)
 defines ``extra_state() -> dict`` and ``load_extra_state(dict)``; the dict (tensors, numbers,
 strings, lists, dicts) is saved under ``"extra"`` and given back on resume. Tasks without them
-write no ``"extra"``.
+write no ``"extra"``. A task with a ``precision`` attribute (:class:`~gancolor.train.precision.Precision`)
+that trains with mixed precision also saves its GradScalers' states, under ``"scalers"``.
+
+In a multi-process run (:mod:`gancolor.train.distributed`) rank 0 writes the file, and
+``"rng"`` also holds every rank's generator states (``"ranks"``), so that each process gets its
+own dropout stream back on resume. Resumed with another number of processes (or in one), each
+rank instead reseeds from (seed, rank, step): the batches are still the same, the dropout
+masks not those of an uninterrupted run.
 
 The file holds only tensors, numbers, strings, lists and dicts, so it loads with
 ``torch.load(..., weights_only=True)``, which cannot run code from an untrusted file.
@@ -37,6 +44,7 @@ __all__ = [
     "save_training_checkpoint",
     "load_training_checkpoint",
     "restore_training_state",
+    "rng_state",
 ]
 
 CHECKPOINT_FORMAT = "gancolor.training_checkpoint"
@@ -58,6 +66,22 @@ def _rng_state() -> dict[str, Any]:
     return state
 
 
+def _this_rank_rng_state(state: dict[str, Any], task: Task, step: int) -> dict[str, Any] | None:
+    """This process's part of a checkpoint's ``"rng"``; None (after reseeding from (seed, rank,
+    step)) if the checkpoint was written by another number of processes."""
+    from gancolor.train import distributed
+    from gancolor.train.sampling import derive_seed
+
+    ranks, world, rank = state.get("ranks"), distributed.world_size(), distributed.rank()
+    if ranks is not None and len(ranks) == world:
+        return ranks[rank]
+    if world > 1 or ranks is not None:
+        seed = getattr(getattr(task, "config", None), "seed", 0)
+        torch.manual_seed(derive_seed("resume", seed, rank, step))
+        return None
+    return state
+
+
 def _set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     cuda_states = state.get("cuda")
@@ -65,8 +89,21 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(cuda_states)
 
 
-def save_training_checkpoint(path: str | os.PathLike, task: Task, step: int, history: History) -> None:
-    """Write ``task``'s full training state after ``step`` completed steps to ``path``, atomically."""
+def rng_state() -> dict[str, Any]:
+    """This process's random generator states (torch CPU, every CUDA device), as checkpoints store them."""
+    return _rng_state()
+
+
+def save_training_checkpoint(path: str | os.PathLike, task: Task, step: int, history: History,
+                             rank_rng_states: list[dict[str, Any]] | None = None) -> None:
+    """Write ``task``'s full training state after ``step`` completed steps to ``path``, atomically.
+
+    ``rank_rng_states``: in a multi-process run, :func:`rng_state` of every rank in rank order
+    (rank 0 writes the file); None in a single process.
+    """
+    rng = _rng_state()
+    if rank_rng_states is not None and len(rank_rng_states) > 1:
+        rng["ranks"] = list(rank_rng_states)
     checkpoint = {
         "format": CHECKPOINT_FORMAT,
         "format_version": CHECKPOINT_VERSION,
@@ -78,10 +115,14 @@ def save_training_checkpoint(path: str | os.PathLike, task: Task, step: int, his
         "modules": {name: module.state_dict() for name, module in task.modules.items()},
         "optimizers": {name: opt.state_dict() for name, opt in task.optimizers.items()},
         "schedulers": {name: sched.state_dict() for name, sched in task.schedulers.items()},
-        "rng": _rng_state(),
+        "rng": rng,
     }
     if hasattr(task, "extra_state"):
         checkpoint["extra"] = task.extra_state()
+    precision = getattr(task, "precision", None)
+    scalers = precision.state_dict() if precision is not None else {}
+    if scalers:
+        checkpoint["scalers"] = scalers
     atomic_torch_save(checkpoint, path)
 
 
@@ -159,7 +200,12 @@ def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike
     _load_states(path, "optimizers", task.optimizers, checkpoint["optimizers"])
     _load_states(path, "schedulers", task.schedulers, checkpoint["schedulers"])
     _load_extra_state(path, task, checkpoint.get("extra"))
-    _set_rng_state(checkpoint["rng"])
+    precision = getattr(task, "precision", None)
+    if precision is not None:
+        precision.load_state_dict(checkpoint.get("scalers", {}))
+    rng = _this_rank_rng_state(checkpoint["rng"], task, int(checkpoint["step"]))
+    if rng is not None:
+        _set_rng_state(rng)
 
 
 def _load_extra_state(path: Path, task: Task, extra: dict | None) -> None:

@@ -32,7 +32,9 @@ from gancolor.io_utils import atomic_torch_save
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
 from gancolor.models import PatchDiscriminator, UNetGenerator
 from gancolor.runtime import pick_device, seed_everything
+from gancolor.train import distributed
 from gancolor.train.loop import History, fit
+from gancolor.train.precision import Precision
 from gancolor.train.sampling import StepSampler, data_fingerprint, step_generator
 
 __all__ = ["ColorizeConfig", "ColorizationTrainer", "export_colorizer", "train_colorizer"]
@@ -66,13 +68,21 @@ class ColorizeConfig:
     hint_max: int = 32  # at most this many hints per image
     hint_min_size: int = 1  # hint squares: side uniform in [min, max] px of the training crop
     hint_max_size: int = 5
+    # CUDA only, ignored on the CPU (gancolor.train.precision): float16 autocast + GradScalers,
+    # NHWC weights and inputs. The `full` preset of `gancolor train` turns both on.
+    amp: bool = False
+    channels_last: bool = False
 
     def to_dict(self) -> dict:
         """The settings as plain types. Without ``hints`` the hint settings are left out, so the
-        config of a run without hints is the one it had before hints existed (old checkpoints resume)."""
+        config of a run without hints is the one it had before hints existed (old checkpoints
+        resume); likewise ``amp`` and ``channels_last`` when they are off."""
         data = asdict(self)
         if not self.hints:
             for key in _HINT_KEYS:
+                data.pop(key)
+        for key in ("amp", "channels_last"):
+            if not data[key]:
                 data.pop(key)
         return data
 
@@ -98,12 +108,20 @@ class ColorizationTrainer:
         images: (N, 3, H, W) uint8 RGB training images, H, W >= config.image_size (larger ones are
             randomly cropped at each step).
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
+        precision: overrides the :class:`Precision` that ``config.amp`` and
+            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+
+    In a torchrun process group (:mod:`gancolor.train.distributed`) each rank trains on its
+    shard of the global batch of ``config.batch_size`` (a multiple of the number of processes),
+    G and D wrapped in DistributedDataParallel (:attr:`ddp`; D unwrapped in the G step, where it
+    is only a critic). BatchNorm is SyncBatchNorm on CUDA, per-rank on the CPU (gloo); dropout
+    draws from a generator seeded by (seed, rank).
     """
 
     name = "colorize"
 
     def __init__(self, config: ColorizeConfig, images: torch.Tensor,
-                 device: str | torch.device | None = None) -> None:
+                 device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3 or len(images) == 0:
             raise DataError(f"training images must be a non-empty (N, 3, H, W) uint8 tensor; "
                             f"got {tuple(images.shape)} {images.dtype}")
@@ -116,6 +134,7 @@ class ColorizationTrainer:
                                  and config.hint_max >= 0 and 0.0 < config.hint_p_none <= 1.0):
             raise ValueError("hint settings need 1 <= hint_min_size <= hint_max_size <= image_size, "
                              "hint_max >= 0 and 0 < hint_p_none <= 1")
+        distributed.check_batch_size(config.batch_size)
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
         self.images = images.cpu()
@@ -144,6 +163,15 @@ class ColorizationTrainer:
             self.D.to(self.device)
             self.modules["D"] = self.D
             self.optimizers["D"] = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.precision = precision or Precision.for_device(self.device, config.amp, config.channels_last,
+                                                           optimizers=self.optimizers)
+        for module in self.modules.values():
+            self.precision.module(module)
+        #: The networks as trained: DistributedDataParallel wrappers in a multi-process run
+        #: (SyncBatchNorm on CUDA), the modules themselves in one process.
+        self.ddp: dict[str, torch.nn.Module] = {name: distributed.wrap(module, self.device)
+                                                for name, module in self.modules.items()}
+        distributed.seed_rank(config.seed)  # dropout: one stream per rank, seeded by (seed, rank)
 
     def config_dict(self) -> dict:
         return {**self.config.to_dict(), "data": dict(self._data_id)}
@@ -151,7 +179,8 @@ class ColorizationTrainer:
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The training batch of ``step``, on the device.
 
-        Returns: L_n (B, 1, S, S) in [-1, 1] and ab_n (B, 2, S, S), S = image_size.
+        Returns: L_n (B, 1, S, S) in [-1, 1] and ab_n (B, 2, S, S), S = image_size: the global
+        batch (:meth:`train_step` takes each rank's shard of it in a multi-process run).
         """
         size = self.config.image_size
         x = self.images[self.sampler.indices(step)]  # (B, 3, H, W) uint8
@@ -179,44 +208,56 @@ class ColorizationTrainer:
                                      max_size=config.hint_max_size, p_none=config.hint_p_none)
         return generator_input(L, hint_ab, mask)
 
-    def _d(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
-        """D(x, y): patch logits (B, 1, h, w) for lightness L (B, 1, S, S) with colours ab (B, 2, S, S)."""
-        return self.D(torch.cat([L, ab], dim=1))
+    def _d(self, L: torch.Tensor, ab: torch.Tensor, critic: bool = False) -> torch.Tensor:  # noqa: N803
+        """D(x, y): patch logits (B, 1, h, w) for lightness L (B, 1, S, S) with colours ab (B, 2, S, S).
+
+        ``critic``: D only judges G's output (the G step): the plain module, not DDP's wrapper."""
+        d = self.D if critic else self.ddp["D"]
+        return d(self.precision.inputs(torch.cat([L, ab], dim=1)))
+
+    def _shard_inputs(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """G's input, L_n and ab_n of ``step``, this rank's shard (all of them in one process):
+        the hints are drawn for the global batch, so every rank sees the hints of one process."""
+        L, ab = self.batch(step)  # noqa: N806
+        x = self.generator_input(step, L, ab)
+        return (self.precision.inputs(distributed.shard(x)), distributed.shard(L), distributed.shard(ab))
 
     def train_step(self, step: int) -> dict[str, float]:
         """One D step, then one G step, on the batch of ``step``.
 
         Returns: the unweighted losses {"d", "g_gan", "g_l1"} ({"g_l1"} alone in ``l1_only`` mode).
         """
-        L, ab_real = self.batch(step)  # noqa: N806
+        x, L, ab_real = self._shard_inputs(step)  # noqa: N806
         opt_g = self.optimizers["G"]
-        ab_fake = self.G(self.generator_input(step, L, ab_real))  # G(x): (B, 2, S, S)
+        autocast = self.precision.autocast
+        with autocast():
+            ab_fake = self.ddp["G"](x)  # G(x): (B, 2, S, S)
 
         if self.D is None:  # the L1-only comparison model: G* = arg min_G L_L1(G)
-            loss_l1 = l1_loss(ab_fake, ab_real)
+            with autocast():
+                loss_l1 = l1_loss(ab_fake, ab_real)
             opt_g.zero_grad(set_to_none=True)
-            loss_l1.backward()
-            opt_g.step()
+            self.precision.backward_step("G", loss_l1, opt_g)
             return {"g_l1": loss_l1.item()}
 
         # (a) D step: max_D E[log D(x, y)] + E[log(1 - D(x, G(x)))].
         # G(x) is detached: this loss trains D only (G gets its own objective in (b)). Without it,
         # backward would also run through G, wasted work that frees G's graph, which (b) still needs.
         opt_d = self.optimizers["D"]
-        real_logits, fake_logits = self._d(L, ab_real), self._d(L, ab_fake.detach())
-        loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
+        with autocast():
+            real_logits, fake_logits = self._d(L, ab_real), self._d(L, ab_fake.detach())
+            loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
+        self.precision.backward_step("D", loss_d, opt_d)
 
         # (b) G step: min_G L_cGAN(G, D) + λ L_L1(G), with the updated D.
         self.D.requires_grad_(False)  # D is only a critic here: skip its weight gradients
-        loss_gan = generator_loss(self._d(L, ab_fake), kind=self.config.gan_loss)
-        loss_l1 = l1_loss(ab_fake, ab_real)
-        loss_g = loss_gan + self.config.lambda_l1 * loss_l1
+        with autocast():
+            loss_gan = generator_loss(self._d(L, ab_fake, critic=True), kind=self.config.gan_loss)
+            loss_l1 = l1_loss(ab_fake, ab_real)
+            loss_g = loss_gan + self.config.lambda_l1 * loss_l1
         opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
+        self.precision.backward_step("G", loss_g, opt_g)
         self.D.requires_grad_(True)
         return {"d": loss_d.item(), "g_gan": loss_gan.item(), "g_l1": loss_l1.item()}
 

@@ -12,6 +12,11 @@ one optimisation step. :func:`fit` does the rest, the same way for every task:
 ``resume=True`` continues from ``out_dir/checkpoint.pt`` and gives the same weights, bit for bit,
 as a run that was never interrupted (on the same device and software): batches depend only on
 (seed, step), and the checkpoint restores the RNG state that dropout draws from.
+
+Under torchrun (see :mod:`gancolor.train.distributed`) every process runs ``fit``: the losses of
+a step are averaged over the processes (the loss of the global batch, the same on every rank, so
+all ranks stop together on a nan), rank 0 alone shows the bar and writes the checkpoint (with
+every rank's RNG state) while the others wait, and on resume every rank reads the checkpoint.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import tqdm
 
 from gancolor.errors import UserError
+from gancolor.train import distributed
 from gancolor.train.checkpoint import (
     CHECKPOINT_NAME,
     load_training_checkpoint,
     restore_training_state,
+    rng_state,
     save_training_checkpoint,
 )
 
@@ -78,7 +85,11 @@ class Task(Protocol):
     Optional: a task with state beyond its modules, optimizers and schedulers (e.g. CycleGAN's
     image pools) defines ``extra_state() -> dict`` and ``load_extra_state(state: dict)``; the
     checkpoint then saves and restores that dict too (tensors, numbers, strings, lists, dicts).
+    A task that trains with mixed precision has a ``precision`` attribute
+    (:class:`gancolor.train.precision.Precision`) whose GradScaler states are checkpointed.
     They are not part of this Protocol, so ``isinstance(task, Task)`` holds without them.
+    ``modules`` are the plain networks (for a multi-process run the task wraps them in
+    DistributedDataParallel itself), so checkpoints look the same with any number of processes.
     """
 
     name: str
@@ -160,6 +171,9 @@ def fit(
 
     Raises :class:`TrainingDivergedError` as soon as a loss is nan or inf; the checkpoint on disk
     is then the last good one.
+
+    In a multi-process run the returned history holds the losses averaged over the processes,
+    and only rank 0 writes files and shows the bar.
     """
     if steps < 0 or checkpoint_every < 1 or log_every < 1:
         raise ValueError(f"need steps >= 0, checkpoint_every >= 1, log_every >= 1; "
@@ -180,26 +194,31 @@ def fit(
     for module in task.modules.values():
         module.train()
     seconds_before, started = history.seconds, time.perf_counter()
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc=task.name, disable=not progress,
-               dynamic_ncols=True)
+    main = distributed.is_main()
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc=task.name,
+               disable=not (progress and main), dynamic_ncols=True)
     try:
         for step in bar:
-            losses = task.train_step(step)
+            losses = distributed.mean_losses(task.train_step(step))  # the same on every rank
             bad = next((name for name, value in losses.items() if not math.isfinite(value)), None)
             if bad is not None:  # the weights are broken too now: stop, and do not save them
                 raise TrainingDivergedError(step, f"loss {bad!r} is {losses[bad]}",
                                             _last_good(path, saved_at))
             history.append(step, losses)
             task.step = step + 1
-            if progress and (task.step % log_every == 0 or task.step == steps):
+            if progress and main and (task.step % log_every == 0 or task.step == steps):
                 bar.set_postfix({k: f"{history.mean(k, last=log_every):.4g}" for k in losses}, refresh=False)
             if path is not None and (task.step % checkpoint_every == 0 or task.step == steps):
-                broken = _nonfinite_weights(task)  # finite losses can still come with a broken update
+                # finite losses can still come with a broken update (on any rank: all stop together)
+                broken = distributed.any_rank(_nonfinite_weights(task))
                 if broken is not None:
                     raise TrainingDivergedError(step, f"{broken} became nan or inf",
                                                 _last_good(path, saved_at))
                 history.seconds = seconds_before + time.perf_counter() - started
-                save_training_checkpoint(path, task, task.step, history)
+                rank_rng = distributed.gather_objects(rng_state()) if distributed.is_distributed() else None
+                if main:
+                    save_training_checkpoint(path, task, task.step, history, rank_rng_states=rank_rng)
+                distributed.barrier()  # the others wait until rank 0 has written the checkpoint
                 saved_at = task.step
     finally:
         bar.close()

@@ -43,6 +43,8 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb03_lab",
     "nb04_colorization",
     "nb05_evaluation",
+    "nb06_cyclegan",
+    "nb08_hints",
 )
 
 __all__ = [

@@ -1,0 +1,271 @@
+"""Multi-process training (DistributedDataParallel, gloo on the CPU) and mixed precision.
+
+The 2-process test forks two workers that set torchrun's environment (RANK, WORLD_SIZE,
+LOCAL_RANK, MASTER_ADDR, MASTER_PORT on 127.0.0.1) themselves and join the process group with
+the same ``gancolor.train.distributed.launch`` that ``gancolor train`` uses under torchrun
+(forking skips re-importing torch in every worker: a torchrun launch costs three imports).
+It checks, for a tiny CycleGAN (instance norm, so comparable to one process):
+
+* 2 processes x 1 example = 1 process x 2 examples: the weights after 3 steps agree within 1e-5;
+* 3 steps + a resume to 6 = 6 steps in one go, bit for bit (pools, schedulers, RNG restored);
+* only rank 0 wrote files (checkpoints, the exported model, history.json, losses.png);
+
+and that a pix2pix colorizer with BatchNorm, dropout and hints trains on 2 processes with its
+weights kept identical on both ranks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from torch import nn
+
+from gancolor.data import UnpairedDomains
+from gancolor.errors import UserError
+from gancolor.train import distributed, fit, load_training_checkpoint
+from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig
+from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer
+from gancolor.train.precision import Precision
+
+K = 3  # steps before the resume; the runs go to 2 K
+WORLD = 2
+
+
+def random_images(n: int, size: int, seed: int) -> torch.Tensor:
+    """(n, 3, size, size) uint8 smooth colour blobs."""
+    g = torch.Generator().manual_seed(seed)
+    small = torch.rand(n, 3, 4, 4, generator=g)
+    smooth = nn.functional.interpolate(small, size=(size, size), mode="bilinear")
+    return (smooth * 255).round().to(torch.uint8)
+
+
+def tiny_domains() -> UnpairedDomains:
+    return UnpairedDomains(a=random_images(5, 20, seed=1), b=random_images(6, 20, seed=2),
+                           names=("summer", "winter"), source="test")
+
+
+def tiny_cyclegan(**overrides) -> CycleGANConfig:
+    settings = dict(image_size=16, batch_size=2, width=8, n_blocks=1, d_width=8, d_layers=2, pool_size=0,
+                    steps=2 * K, seed=0)
+    return CycleGANConfig(**(settings | overrides))
+
+
+def tiny_colorize(**overrides) -> ColorizeConfig:
+    settings = dict(image_size=16, batch_size=2, width=4, max_width=8, depth=2, d_width=4, d_layers=2,
+                    hints=True, hint_max_size=3, seed=0)
+    return ColorizeConfig(**(settings | overrides))
+
+
+# ------------------------------------------------------------------------------- in one process
+
+
+def test_without_torchrun_everything_is_single_process(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    with distributed.launch("cpu") as ctx:
+        assert ctx is None
+    assert (distributed.rank(), distributed.world_size(), distributed.is_main()) == (0, 1, True)
+    x = torch.arange(6)
+    assert distributed.shard(x) is x and distributed.all_gather(x) is x
+    module = nn.Linear(2, 2)
+    assert distributed.wrap(module, torch.device("cpu")) is module
+    assert distributed.mean_losses({"a": 1.0}) == {"a": 1.0}
+
+
+def test_the_batch_is_split_into_contiguous_shards(monkeypatch):
+    monkeypatch.setattr(distributed, "world_size", lambda: 3)
+    batch = torch.arange(6)
+    shards = []
+    for r in range(3):
+        monkeypatch.setattr(distributed, "rank", lambda r=r: r)
+        shards.append(distributed.shard(batch))
+    assert [s.tolist() for s in shards] == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(UserError, match="batch_size 4 cannot be split over 3 processes.*multiple"):
+        distributed.check_batch_size(4)
+    with pytest.raises(UserError, match="batch_size 2 cannot be split over 3"):
+        CycleGANTrainer(tiny_cyclegan(), tiny_domains(), device="cpu")
+
+
+def test_torchrun_environment_errors_are_user_errors(monkeypatch):
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "two")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    with pytest.raises(UserError, match="WORLD_SIZE is missing or not a number"):
+        distributed.init_from_env("cpu")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(UserError, match="uses the GPU of its LOCAL_RANK"):
+        distributed.init_from_env("cuda:1")
+
+
+def test_amp_and_channels_last_are_cuda_only_and_left_out_of_old_configs():
+    cpu = Precision.for_device(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G",))
+    assert not cpu.amp and not cpu.channels_last and cpu.state_dict() == {}
+    assert "amp" not in CycleGANConfig().to_dict() and "channels_last" not in ColorizeConfig().to_dict()
+    config = tiny_cyclegan(amp=True, channels_last=True)
+    assert CycleGANConfig.from_dict(config.to_dict()) == config
+    assert ColorizeConfig.from_dict(tiny_colorize(amp=True).to_dict()) == tiny_colorize(amp=True)
+
+
+def test_the_amp_code_path_runs_with_bfloat16_on_the_cpu_and_checkpoints_the_scalers(tmp_path):
+    # The trainers' autocast / GradScaler / channels_last path, forced on the CPU with bfloat16
+    # (on CUDA the same code runs float16); the GradScaler states go into the checkpoint.
+    def precision():
+        return Precision(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G", "D"),
+                         dtype=torch.bfloat16)
+
+    trainer = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu", precision=precision())
+    assert trainer.G_AB.layers[1].weight.is_contiguous(memory_format=torch.channels_last)
+    history = fit(trainer, 1, out_dir=tmp_path / "cyclegan", progress=False)
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in history.losses.values())
+    checkpoint = load_training_checkpoint(tmp_path / "cyclegan" / "checkpoint.pt")
+    assert set(checkpoint["scalers"]) == {"G", "D"} and checkpoint["scalers"]["G"]["scale"] > 0
+    checkpoint["scalers"]["G"]["scale"] = 1024.0  # ... and a resume restores them
+    torch.save(checkpoint, tmp_path / "cyclegan" / "checkpoint.pt")
+    resumed = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu", precision=precision())
+    fit(resumed, 2, out_dir=tmp_path / "cyclegan", resume=True, progress=False)
+    assert resumed.step == 2 and resumed.precision.scalers["G"].get_scale() == 1024.0
+
+    colorizer = ColorizationTrainer(tiny_colorize(), random_images(4, 16, seed=3), device="cpu",
+                                    precision=precision())
+    losses = fit(colorizer, 1, progress=False).losses
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in losses.values())
+
+
+def test_amp_on_the_cpu_is_refused_from_the_command_line(tmp_path, capsys):
+    from gancolor.cli import main
+
+    assert main(["train", "cyclegan", "--out", str(tmp_path), "--device", "cpu", "--amp"]) == 1
+    assert "--amp needs a CUDA GPU" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------- 2 processes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _record_writes(writes: list[str]) -> None:
+    """Note every file this process writes through the package (checkpoints, models, curves, history)."""
+    import gancolor.train.checkpoint
+    import gancolor.train.cyclegan
+    import gancolor.viz
+
+    def recording(function, describe):
+        def wrapper(*args, **kwargs):
+            writes.append(str(describe(*args, **kwargs)))
+            return function(*args, **kwargs)
+        return wrapper
+
+    for module in (gancolor.train.checkpoint, gancolor.train.cyclegan):
+        module.atomic_torch_save = recording(module.atomic_torch_save, lambda obj, path: path)
+    gancolor.viz.plot_losses = recording(gancolor.viz.plot_losses, lambda *a, path=None, **k: path)
+    pathlib.Path.write_text = recording(pathlib.Path.write_text, lambda self, *a, **k: self)
+
+
+def _worker(local_rank: int, port: int, root: Path) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(local_rank),
+                      WORLD_SIZE=str(WORLD), LOCAL_RANK=str(local_rank))
+    torch.set_num_threads(1)
+    from gancolor.commands.train import _fit_and_export
+    from gancolor.train.cyclegan import export_stylizer
+
+    writes: list[str] = []
+    _record_writes(writes)
+    with distributed.launch("cpu") as ctx:
+        assert ctx is not None and (ctx.rank, ctx.world_size, ctx.backend) == (local_rank, WORLD, "gloo")
+        config, domains = tiny_cyclegan(pool_size=3), tiny_domains()
+
+        def run(steps: int, out: Path, resume: bool) -> CycleGANTrainer:
+            trainer = CycleGANTrainer(config, domains, device="cpu")
+            args = argparse.Namespace(out=out, resume=resume, checkpoint_every=2, device="cpu")
+            _fit_and_export(trainer, steps, args, lambda o: export_stylizer(trainer, o / "stylizer.pt"),
+                            "test")
+            return trainer
+
+        run(K, root / "resumed", resume=False)
+        if ctx.is_main:  # keep the step-K checkpoint for the comparison with one process
+            shutil.copy(root / "resumed" / "checkpoint.pt", root / "step_k.pt")
+        distributed.barrier()
+        run(2 * K, root / "resumed", resume=True)
+        uninterrupted = run(2 * K, root / "uninterrupted", resume=False)
+
+        # pix2pix: BatchNorm (per rank on gloo), dropout (per-rank streams), hints of the global batch
+        colorizer = ColorizationTrainer(tiny_colorize(), random_images(4, 16, seed=3), device="cpu")
+        colorize_losses = fit(colorizer, 2, progress=False).losses
+        torch.save({"writes": writes, "cyclegan": uninterrupted.G_AB.state_dict(),
+                    # parameters only: BatchNorm's running averages are per rank on gloo
+                    "colorize": {k: v.detach() for k, v in colorizer.G.named_parameters()},
+                    "colorize_losses": colorize_losses,
+                    "dropout": torch.rand(3)}, root / f"rank{local_rank}.pt")
+
+
+def _spawn(root: Path, timeout: float = 240.0) -> None:
+    context = mp.start_processes(_worker, args=(_free_port(), root), nprocs=WORLD, join=False,
+                                 start_method="fork")
+    deadline = time.monotonic() + timeout
+    while not context.join(timeout=1.0):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.kill()
+            pytest.fail(f"the {WORLD} training processes did not finish within {timeout} s")
+
+
+def _max_difference(a: dict, b: dict) -> float:
+    assert a.keys() == b.keys()
+    return max((a[k].float() - b[k].float()).abs().max().item() for k in a)
+
+
+@pytest.mark.slow
+def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(tmp_path):
+    import gancolor.viz  # noqa: F401  (imported once here, not in each forked worker)
+
+    _spawn(tmp_path)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(WORLD)]
+
+    # 2 processes with 1 example each took the steps of 1 process with the batch of 2
+    single = CycleGANTrainer(tiny_cyclegan(pool_size=3), tiny_domains(), device="cpu")
+    single_history = fit(single, K, progress=False)
+    step_k = load_training_checkpoint(tmp_path / "step_k.pt")
+    assert step_k["step"] == K
+    for name, module in single.modules.items():
+        difference = _max_difference(step_k["modules"][name], module.state_dict())
+        print(f"max |2 processes - 1 process| after {K} steps, {name}: {difference:.1e}")
+        assert difference <= 1e-5, f"{name}: {difference}"
+    for name, values in single_history.losses.items():  # the logged losses are those of the global batch
+        assert values == pytest.approx(step_k["history"]["losses"][name], rel=1e-4, abs=1e-6)
+
+    # stopped at K and resumed to 2 K = 2 K in one go, bit for bit
+    resumed = load_training_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
+    uninterrupted = load_training_checkpoint(tmp_path / "uninterrupted" / "checkpoint.pt")
+    assert resumed["step"] == uninterrupted["step"] == 2 * K
+    for name in resumed["modules"]:
+        for key, value in resumed["modules"][name].items():
+            assert torch.equal(value, uninterrupted["modules"][name][key]), f"{name}.{key}"
+    assert resumed["history"]["losses"] == uninterrupted["history"]["losses"]
+    assert len(resumed["rng"]["ranks"]) == WORLD
+
+    # DDP kept the ranks' weights identical; dropout streams differ per rank
+    for key in ("cyclegan", "colorize"):
+        assert all(torch.equal(ranks[0][key][k], ranks[1][key][k]) for k in ranks[0][key]), key
+    assert ranks[0]["colorize_losses"] == ranks[1]["colorize_losses"]
+    assert not torch.equal(ranks[0]["dropout"], ranks[1]["dropout"])
+
+    # only rank 0 wrote files
+    assert ranks[1]["writes"] == []
+    written = {Path(p).relative_to(tmp_path).as_posix() for p in ranks[0]["writes"]}
+    assert written == {f"{run}/{name}" for run in ("resumed", "uninterrupted")
+                       for name in ("checkpoint.pt", "stylizer.pt", "history.json", "losses.png")}
+    assert sorted(p.name for p in (tmp_path / "resumed").iterdir()) == [
+        "checkpoint.pt", "history.json", "losses.png", "stylizer.pt"]
