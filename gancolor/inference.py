@@ -24,6 +24,7 @@ from torch import nn
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
 from gancolor.errors import CheckpointError, UserError
 from gancolor.hints import HINT_CHANNELS, Hint, generator_input, hints_to_maps
+from gancolor.model_files import COLORIZER_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
 __all__ = [
@@ -34,9 +35,10 @@ __all__ = [
     "default_checkpoint",
     "load_colorizer",
     "lightness",
+    "pad_for",
+    "run_padded",
 ]
 
-COLORIZER_FORMAT = "gancolor.colorizer"
 #: Long side (px) at which a photo's chrominance is predicted, unless the checkpoint says otherwise.
 DEFAULT_INFERENCE_SIZE = 256
 #: The generator's input channels, as recorded in a colorizer file ("inputs"; absent = PLAIN_INPUTS).
@@ -53,6 +55,34 @@ def _generator_classes() -> dict[str, type[nn.Module]]:
     from gancolor.models import UNetGenerator
 
     return {"UNetGenerator": UNetGenerator}
+
+
+def pad_for(generator: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``x`` (N, C, h, w) padded at the bottom and right to a size ``generator`` takes: sides that are
+    multiples of its ``size_multiple`` and at least its ``min_size`` (either attribute absent = 1).
+
+    Reflect padding, or replicate where a side is too short to reflect (reflect needs pad < side).
+    Returns ``x`` itself when it needs no padding.
+    """
+    multiple = int(getattr(generator, "size_multiple", 1))
+    minimum = int(getattr(generator, "min_size", 1))
+    height, width = x.shape[-2:]
+    pad_h = max(minimum, -(-height // multiple) * multiple) - height
+    pad_w = max(minimum, -(-width // multiple) * multiple) - width
+    if pad_h or pad_w:
+        mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+    return x
+
+
+def run_padded(generator: nn.Module, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+    """``generator(x)`` for ``x`` (N, C, h, w) of any size: padded by :func:`pad_for`, then the
+    output (or each output of a generator that returns a tuple) cropped back to (h, w)."""
+    height, width = x.shape[-2:]
+    out = generator(pad_for(generator, x))
+    if isinstance(out, tuple):
+        return tuple(o[..., :height, :width] for o in out)
+    return out[..., :height, :width]
 
 
 def lightness(rgb: torch.Tensor) -> torch.Tensor:
@@ -105,13 +135,9 @@ class Colorizer:
         Returns: ``ab_n`` (N, 2, H, W) in [-1, 1], on L_n's device.
         """
         self._check_hints(hint_ab is not None or mask is not None)
-        multiple = int(getattr(self.generator, "size_multiple", 1))
         height, width = L_n.shape[-2:]
-        pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        x = L_n.to(self.device)
-        if pad_h or pad_w:
-            mode = "reflect" if pad_h < height and pad_w < width else "replicate"
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        x = pad_for(self.generator, L_n.to(self.device))
+        pad_h, pad_w = x.shape[-2] - height, x.shape[-1] - width
         if self.takes_hints:  # hint maps are zero-padded: no hints in the padding
             maps = (None, None) if hint_ab is None else \
                 [F.pad(m.to(x), (0, pad_w, 0, pad_h)) for m in (hint_ab, mask)]
@@ -170,28 +196,8 @@ def load_colorizer(path: str | Path | None = None, device: str | torch.device = 
     raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.
     """
     path = Path(path) if path is not None else default_checkpoint("gan")
-    if not path.is_file():
-        raise CheckpointError(path, "no such checkpoint file" if not path.exists() else "not a file")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(path, f"not a readable checkpoint ({reason[:120]})") from None
-    if not isinstance(blob, dict) or blob.get("format") != COLORIZER_FORMAT:
-        kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
-        hint = " (a training checkpoint? use the colorizer.pt next to it)" if isinstance(blob, dict) \
-            and "modules" in blob else ""
-        raise CheckpointError(path, f"not a gancolor colorizer file (format: {kind}){hint}")
-    spec = blob.get("generator", {})
-    classes = _generator_classes()
-    if spec.get("class") not in classes:
-        raise CheckpointError(path, f"unknown generator class {spec.get('class')!r}")
-    try:
-        generator = classes[spec["class"]](**spec["config"])
-        generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
-    except (RuntimeError, TypeError, KeyError) as error:
-        reason = str(error).splitlines()[0][:120]
-        raise CheckpointError(path, f"weights do not fit the architecture ({reason})") from None
+    blob = read_model_file(path, COLORIZER_FORMAT)
+    generator = build_generator(blob.get("generator"), _generator_classes(), path)
     inputs = tuple(blob.get("inputs", PLAIN_INPUTS))
     if inputs not in (PLAIN_INPUTS, HINT_INPUTS) or len(inputs) != getattr(generator, "in_channels", 1):
         raise CheckpointError(path, f"generator inputs {list(inputs)} do not fit its "

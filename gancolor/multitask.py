@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb
-from gancolor.errors import CheckpointError
-from gancolor.inference import COLORIZER_FORMAT, Colorizer, lightness
+from gancolor.inference import Colorizer, lightness, run_padded
+from gancolor.model_files import MULTITASK_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "format_multitask_results",
 ]
 
-MULTITASK_FORMAT = "gancolor.multitask"
 #: Long side (px) at which photos are processed, unless the file says otherwise.
 DEFAULT_INFERENCE_SIZE = 256
 
@@ -98,15 +97,8 @@ class MultiTaskModel:
         Inputs: ``L_n`` (N, 1, H, W) in [-1, 1], any H, W (reflect-padded to the model's multiple).
         Returns: ``ab_n`` (N, 2, H, W) and winter RGB (N, 3, H, W), both in [-1, 1], on L_n's device.
         """
-        multiple = int(getattr(self.generator, "size_multiple", 1))
-        height, width = L_n.shape[-2:]
-        pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        x = L_n.to(self.device)
-        if pad_h or pad_w:
-            mode = "reflect" if pad_h < height and pad_w < width else "replicate"  # reflect needs pad < side
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-        ab_n, style = self.generator(x)
-        return ab_n[..., :height, :width].to(L_n.device), style[..., :height, :width].to(L_n.device)
+        ab_n, style = run_padded(self.generator, L_n.to(self.device))
+        return ab_n.to(L_n.device), style.to(L_n.device)
 
     @torch.no_grad()
     def predict_images(self, images: torch.Tensor, batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
@@ -175,37 +167,9 @@ def load_multitask(path: str | Path | None = None, device: str | torch.device = 
     or wrong-kind file raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.
     """
     path = Path(path) if path is not None else default_multitask()
-    if not path.is_file():
-        raise CheckpointError(path, "no such multi-task model file" if not path.exists() else "not a file")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(path, f"not a readable checkpoint ({reason[:120]})") from None
-    kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
-    if kind != MULTITASK_FORMAT:
-        hint = ""
-        if kind == COLORIZER_FORMAT:
-            hint = " (a colorizer: load it with gancolor.inference.load_colorizer)"
-        elif kind == "gancolor.stylizer":
-            hint = " (a stylizer: load it with gancolor.stylize.load_stylizer)"
-        elif isinstance(blob, dict) and "modules" in blob:
-            hint = " (a training checkpoint? use the multitask.pt exported next to it)"
-        raise CheckpointError(path, f"not a gancolor multi-task model file (format: {kind}){hint}")
-    if blob.get("format_version", 0) > 1:
-        raise CheckpointError(path, "written by a newer gancolor; upgrade gancolor to load it")
-    spec = blob.get("generator")
-    classes = _generator_classes()
-    if not isinstance(spec, dict) or spec.get("class") not in classes:
-        found = spec.get("class") if isinstance(spec, dict) else None
-        raise CheckpointError(path, f"unknown generator class {found!r}")
-    try:
-        config = {"style_residual": False, **spec["config"]}  # files from before the option: a direct head
-        generator = classes[spec["class"]](**config)
-        generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
-    except (RuntimeError, TypeError, KeyError, ValueError, AttributeError) as error:
-        first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-        raise CheckpointError(path, f"weights do not fit the architecture ({first})") from None
+    blob = read_model_file(path, MULTITASK_FORMAT)
+    generator = build_generator(blob.get("generator"), _generator_classes(), path,
+                                config_defaults={"style_residual": False})  # older files: a direct head
     generator.eval().to(device)
     meta = {k: v for k, v in blob.items() if k != "generator"}
     size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))

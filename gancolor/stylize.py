@@ -28,12 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gancolor.errors import CheckpointError
+from gancolor.inference import run_padded
+from gancolor.model_files import STYLIZER_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
 __all__ = ["STYLIZER_FORMAT", "DIRECTIONS", "Stylizer", "default_stylizer", "load_stylizer"]
 
-STYLIZER_FORMAT = "gancolor.stylizer"
 #: The two translations a stylizer holds: A -> B and B -> A.
 DIRECTIONS = ("AtoB", "BtoA")
 #: Long side (px) at which photos are translated, unless the file says otherwise.
@@ -49,19 +49,6 @@ def _generator_classes() -> dict[str, type[nn.Module]]:
     from gancolor.models import ResnetGenerator
 
     return {"ResnetGenerator": ResnetGenerator}
-
-
-def _run_padded(generator: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """G(x) for x (N, 3, h, w) of any size: padded to G's multiple and minimum size, then cropped back."""
-    multiple = int(getattr(generator, "size_multiple", 1))
-    minimum = int(getattr(generator, "min_size", 1))
-    height, width = x.shape[-2:]
-    pad_h = max(minimum, -(-height // multiple) * multiple) - height
-    pad_w = max(minimum, -(-width // multiple) * multiple) - width
-    if pad_h or pad_w:
-        mode = "reflect" if pad_h < height and pad_w < width else "replicate"  # reflect needs pad < side
-        x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-    return generator(x)[..., :height, :width]
 
 
 @dataclass
@@ -108,9 +95,9 @@ class Stylizer:
         height, width = x.shape[-2:]
         small_size = self.working_size(height, width)
         if small_size == (height, width):  # small enough: y = G(x)
-            return _run_padded(generator, x.to(self.device)).to(x.device).clamp_(-1.0, 1.0)
+            return run_padded(generator, x.to(self.device)).to(x.device).clamp_(-1.0, 1.0)
         x_small = F.interpolate(x, size=small_size, mode="bilinear", antialias=True, align_corners=False)
-        delta = _run_padded(generator, x_small.to(self.device)).to(x.device) - x_small  # G(x_small) - x_small
+        delta = run_padded(generator, x_small.to(self.device)).to(x.device) - x_small  # G(x_small) - x_small
         delta_full = F.interpolate(delta, size=(height, width), mode="bilinear", align_corners=False)
         return (x + delta_full).clamp_(-1.0, 1.0)  # y = x + upsample(delta)
 
@@ -150,39 +137,13 @@ def load_stylizer(path: str | Path | None = None, device: str | torch.device = "
     file raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.
     """
     path = Path(path) if path is not None else default_stylizer()
-    if not path.is_file():
-        raise CheckpointError(path, "no such stylizer file" if not path.exists() else "not a file")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(path, f"not a readable checkpoint ({reason[:120]})") from None
-    kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
-    if kind != STYLIZER_FORMAT:
-        hint = ""
-        if kind == "gancolor.colorizer":
-            hint = " (a colorizer: use it with `gancolor colorize`)"
-        elif isinstance(blob, dict) and "modules" in blob:
-            hint = " (a training checkpoint? use the stylizer exported next to it)"
-        raise CheckpointError(path, f"not a gancolor stylizer file (format: {kind}){hint}")
-    if blob.get("format_version", 0) > 1:
-        raise CheckpointError(path, "written by a newer gancolor; upgrade gancolor to load it")
+    blob = read_model_file(path, STYLIZER_FORMAT)
     classes = _generator_classes()
     generators: dict[str, nn.Module] = {}
     specs = blob.get("generators")
     for direction in DIRECTIONS:
         spec = specs.get(direction) if isinstance(specs, dict) else None
-        if not isinstance(spec, dict) or spec.get("class") not in classes:
-            found = spec.get("class") if isinstance(spec, dict) else None
-            raise CheckpointError(path, f"no usable {direction} generator (class {found!r})")
-        try:
-            generator = classes[spec["class"]](**spec["config"])
-            generator.load_state_dict({k: v.float() for k, v in spec["state_dict"].items()})
-        except (RuntimeError, TypeError, KeyError, ValueError, AttributeError) as error:
-            first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-            reason = f"{direction} weights do not fit the architecture ({first})"
-            raise CheckpointError(path, reason) from None
-        generators[direction] = generator.eval().to(device)
+        generators[direction] = build_generator(spec, classes, path, name=direction).eval().to(device)
     domains = blob.get("domains", ["A", "B"])
     meta = {k: v for k, v in blob.items() if k != "generators"}
     size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))

@@ -43,7 +43,8 @@ def cycle(norm: str = "l1", directions: str = "both", target: str = "original", 
             rec_a, rec_b = G_AB(fake_b), G_BA(fake_a)
         else:  # reversed: a through G_BA first
             rec_a, rec_b = G_AB(G_BA(real_a)), G_BA(G_AB(real_b))
-        goal_a, goal_b = {"original": (real_a, real_b), "fake": (fake_b, fake_a), "other": (real_b, real_a)}[target]
+        goals = {"original": (real_a, real_b), "fake": (fake_b, fake_a), "other": (real_b, real_a)}
+        goal_a, goal_b = goals[target]
 
         def dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             if norm == "l2":
@@ -55,7 +56,8 @@ def cycle(norm: str = "l1", directions: str = "both", target: str = "original", 
             return (x - y).abs().mean()
 
         loss_a, loss_b = dist(rec_a, goal_a), dist(rec_b, goal_b)
-        total = {"both": loss_a + loss_b, "a": loss_a, "b": loss_b, "average": (loss_a + loss_b) / 2}[directions]
+        totals = {"both": loss_a + loss_b, "a": loss_a, "b": loss_b, "average": (loss_a + loss_b) / 2}
+        total = totals[directions]
         return scale * total
 
     return cycle_consistency_loss
@@ -171,7 +173,8 @@ def make_query(fill_return: str = "new", store_when_filling: bool = True, cap: b
                whole_batch: bool = False) -> Callable:
     """A student-style query with switchable mistakes."""
 
-    def query(self: ImagePool, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def query(self: ImagePool, images: torch.Tensor,
+              generator: torch.Generator | None = None) -> torch.Tensor:
         if detach:
             images = images.detach()
         if self.size == 0 and size_zero:

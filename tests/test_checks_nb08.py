@@ -26,6 +26,23 @@ def stub(*args: object, **kwargs: object) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def fill_value(fill: str, ab_n: torch.Tensor, i: int, rows: slice, cols: slice, patch: torch.Tensor
+               ) -> torch.Tensor:
+    """What a student's sampler paints into a hint square: the right mean, or a typical mistake."""
+    if fill == "mean":
+        return patch.mean(dim=(1, 2), keepdim=True)
+    if fill == "copy":
+        return patch
+    if fill == "image":
+        return ab_n[i].mean(dim=(1, 2), keepdim=True)
+    if fill == "both":
+        return patch.mean()
+    if fill == "sum":
+        return patch.sum(dim=(1, 2), keepdim=True)
+    assert fill == "batch"
+    return ab_n[:, :, rows, cols].mean(dim=(0, 2, 3))[:, None, None]
+
+
 def sampler(fill: str = "mean", high: str = "fit", start: str = "zeros", mask_value: float = 1.0,
             source: str = "generator", per_image: bool = True, count: str = "k", swap: bool = False,
             in_place: bool = False, mask_dtype: torch.dtype | None = None) -> Callable:
@@ -58,12 +75,7 @@ def sampler(fill: str = "mean", high: str = "fit", start: str = "zeros", mask_va
                 patch = ab_n[i, :, rows, cols]
                 if swap:
                     patch = ab_n[i, :, left:left + size, top:top + size]
-                value = {"mean": lambda: patch.mean(dim=(1, 2), keepdim=True),
-                         "copy": lambda: patch,
-                         "image": lambda: ab_n[i].mean(dim=(1, 2), keepdim=True),
-                         "both": lambda: patch.mean(),
-                         "sum": lambda: patch.sum(dim=(1, 2), keepdim=True),
-                         "batch": lambda: ab_n[:, :, rows, cols].mean(dim=(0, 2, 3))[:, None, None]}[fill]()
+                value = fill_value(fill, ab_n, i, rows, cols, patch)
                 hint_ab[i, :, rows, cols] = value
                 mask[i, :, rows, cols] = mask_value
         if in_place:
@@ -144,7 +156,8 @@ def test_simulate_hints_blames_the_students_exception() -> None:
         for i in range(n):
             for _ in range(num_hints):
                 top = int(torch.randint(0, height - size + 1, (), generator=generator))
-                hint_ab[i, :, top:top + size, :size] = ab_n[i, :, top:top + size].mean(dim=(1, 2))  # wrong shape
+                square = ab_n[i, :, top:top + size]
+                hint_ab[i, :, top:top + size, :size] = square.mean(dim=(1, 2))  # wrong shape
                 mask[i, :, top:top + size, :size] = 1
         return hint_ab, mask
 

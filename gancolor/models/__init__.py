@@ -8,6 +8,7 @@ name, the config and the state dict.
 
 from gancolor.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gancolor.models.init import NORMS, apply_spectral_norm, count_parameters, init_weights, make_norm
+from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.patchgan import PatchDiscriminator, conv_receptive_field, receptive_field
 from gancolor.models.resnet import ResnetGenerator
 from gancolor.models.unet import UNetGenerator
@@ -19,6 +20,7 @@ __all__ = [
     "apply_spectral_norm",
     "count_parameters",
     "UNetGenerator",
+    "MultiTaskGenerator",
     "ResnetGenerator",
     "PatchDiscriminator",
     "receptive_field",

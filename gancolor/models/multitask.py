@@ -20,7 +20,15 @@ from torch import nn
 
 from gancolor.color import L_SCALE, lab_to_rgb
 from gancolor.models.init import NORMS, check_choice, init_weights
-from gancolor.models.unet import UPSAMPLE_MODES, _down_block, _up_block
+from gancolor.models.unet import (
+    UPSAMPLE_MODES,
+    check_size_multiple,
+    run_decoder,
+    run_encoder,
+    unet_channels,
+    unet_decoder,
+    unet_encoder,
+)
 
 __all__ = ["MultiTaskGenerator", "HeadView", "HEADS", "gray_rgb_n"]
 
@@ -35,23 +43,6 @@ def gray_rgb_n(L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
     """
     L = (L_n + 1.0) * L_SCALE  # noqa: N806
     return lab_to_rgb(torch.cat([L, torch.zeros_like(L), torch.zeros_like(L)], dim=1)) * 2.0 - 1.0
-
-
-def _decoder(channels: list[int], out_channels: int, norm: str, dropout: float,
-             upsample: str) -> nn.ModuleList:
-    """A U-Net decoder for encoder features of ``channels`` (as in UNetGenerator: decoder[i] = d_{i+1})."""
-    depth = len(channels)
-    n_dropout = min(3, depth - 1)  # the 3 innermost blocks, never the output block
-    return nn.ModuleList(
-        _up_block(
-            channels[i] if i == depth - 1 else 2 * channels[i],
-            out_channels if i == 0 else channels[i - 1],
-            norm="none" if i == 0 else norm,
-            dropout=dropout if i >= depth - n_dropout else 0.0,
-            upsample=upsample,
-        )
-        for i in range(depth)
-    )
 
 
 class MultiTaskGenerator(nn.Module):
@@ -96,43 +87,21 @@ class MultiTaskGenerator(nn.Module):
                            upsample=upsample, style_channels=style_channels, style_residual=style_residual)
         self.in_channels = 1
         self.size_multiple = 2**depth
-        channels = [min(width * 2**i, max_width) for i in range(depth)]
-        self.encoder = nn.ModuleList(  # exactly UNetGenerator's encoder over one input channel
-            _down_block(1 if i == 0 else channels[i - 1], channels[i],
-                        norm="none" if i in (0, depth - 1) else norm, activate=i > 0)
-            for i in range(depth)
-        )
-        self.ab_decoder = _decoder(channels, 2, norm, dropout, upsample)
-        self.style_decoder = _decoder(channels, style_channels, norm, dropout, upsample)
+        channels = unet_channels(width, depth, max_width)
+        self.encoder = unet_encoder(1, channels, norm)  # UNetGenerator's encoder over one input channel
+        self.ab_decoder = unet_decoder(channels, 2, norm, dropout, upsample)
+        self.style_decoder = unet_decoder(channels, style_channels, norm, dropout, upsample)
         init_weights(self)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != 1:
             raise ValueError(f"MultiTaskGenerator expects L_n of shape (N, 1, H, W); got {tuple(x.shape)}")
-        height, width = x.shape[-2:]
-        m = self.size_multiple
-        if height % m or width % m:
-            raise ValueError(f"MultiTaskGenerator(depth={self.config['depth']}) needs H and W divisible by "
-                             f"2**depth = {m}; got {height}x{width} (pad to "
-                             f"{-(-height // m) * m}x{-(-width // m) * m})")
+        check_size_multiple(x, self.size_multiple, f"MultiTaskGenerator(depth={self.config['depth']})")
 
     def encode(self, L_n: torch.Tensor) -> list[torch.Tensor]:  # noqa: N803
         """The shared features: [e1, ..., e_depth], e_i of shape (N, C_i, H / 2**i, W / 2**i)."""
         self._check_input(L_n)
-        features, h = [], L_n
-        for down in self.encoder:
-            h = down(h)
-            features.append(h)
-        return features
-
-    @staticmethod
-    def _decode(decoder: nn.ModuleList, features: list[torch.Tensor]) -> torch.Tensor:
-        """The decoder's pre-activation output h (before tanh)."""
-        skips = list(features)
-        h = decoder[-1](skips.pop())  # the bottleneck has no skip partner
-        for up in reversed(decoder[:-1]):
-            h = up(torch.cat([h, skips.pop()], dim=1))
-        return h
+        return run_encoder(self.encoder, L_n)
 
     def decode(self, features: list[torch.Tensor], head: str,
                L_n: torch.Tensor | None = None) -> torch.Tensor:  # noqa: N803
@@ -142,8 +111,8 @@ class MultiTaskGenerator(nn.Module):
         """
         check_choice("head", head, HEADS)
         if head == "ab":
-            return torch.tanh(self._decode(self.ab_decoder, features))
-        h = self._decode(self.style_decoder, features)
+            return torch.tanh(run_decoder(self.ab_decoder, features))
+        h = run_decoder(self.style_decoder, features)
         if not self.config["style_residual"]:
             return torch.tanh(h)
         if L_n is None:

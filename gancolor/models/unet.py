@@ -29,7 +29,16 @@ from torch import nn
 
 from gancolor.models.init import NORMS, check_choice, init_weights, make_norm, uses_bias
 
-__all__ = ["UNetGenerator", "UPSAMPLE_MODES"]
+__all__ = [
+    "UNetGenerator",
+    "UPSAMPLE_MODES",
+    "check_size_multiple",
+    "run_decoder",
+    "run_encoder",
+    "unet_channels",
+    "unet_decoder",
+    "unet_encoder",
+]
 
 #: How the decoder doubles the resolution.
 UPSAMPLE_MODES = ("transpose", "bilinear")
@@ -64,6 +73,78 @@ def _up_block(in_channels: int, out_channels: int, norm: str, dropout: float, up
     if dropout > 0:
         layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
+
+
+def unet_channels(width: int, depth: int, max_width: int) -> list[int]:
+    """Channels of e1 .. e_depth: width, 2 width, 4 width ... capped at max_width."""
+    return [min(width * 2**i, max_width) for i in range(depth)]
+
+
+def unet_encoder(in_channels: int, channels: list[int], norm: str) -> nn.ModuleList:
+    """The U-Net encoder for ``channels`` (:func:`unet_channels`), as in :class:`UNetGenerator`.
+
+    encoder[i] = e_{i+1}: (N, C, H / 2**i, W / 2**i) -> (N, channels[i], H / 2**(i+1), W / 2**(i+1));
+    no norm on the first block (the image) and the last one (the 1x1 bottleneck at full depth).
+    """
+    depth = len(channels)
+    return nn.ModuleList(
+        _down_block(
+            in_channels if i == 0 else channels[i - 1],
+            channels[i],
+            norm="none" if i in (0, depth - 1) else norm,  # the image / the (1x1) bottleneck
+            activate=i > 0,
+        )
+        for i in range(depth)
+    )
+
+
+def unet_decoder(channels: list[int], out_channels: int, norm: str, dropout: float,
+                 upsample: str) -> nn.ModuleList:
+    """A U-Net decoder for encoder features of ``channels``, as in :class:`UNetGenerator`.
+
+    decoder[i] = d_{i+1}: (N, C, H / 2**(i+1), ..) -> (N, channels[i-1] or out_channels, H / 2**i, ..).
+    Its input is cat(d_{i+2}, e_{i+1}) = 2 channels[i] channels, except the innermost one. Dropout
+    in the 3 innermost blocks (fewer if depth < 4), never on the output block, which has no norm.
+    """
+    depth = len(channels)
+    n_dropout = min(3, depth - 1)  # never on the output block
+    return nn.ModuleList(
+        _up_block(
+            channels[i] if i == depth - 1 else 2 * channels[i],
+            out_channels if i == 0 else channels[i - 1],
+            norm="none" if i == 0 else norm,
+            dropout=dropout if i >= depth - n_dropout else 0.0,
+            upsample=upsample,
+        )
+        for i in range(depth)
+    )
+
+
+def run_encoder(encoder: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
+    """The features [e1, ..., e_depth] of ``x``, e_i of shape (N, C_i, H / 2**i, W / 2**i)."""
+    features, h = [], x
+    for down in encoder:  # H -> H/2 -> ... -> H / 2**depth
+        h = down(h)
+        features.append(h)
+    return features
+
+
+def run_decoder(decoder: nn.ModuleList, features: list[torch.Tensor]) -> torch.Tensor:
+    """The decoder's output h on encoder ``features`` (before the final tanh)."""
+    skips = list(features)
+    h = decoder[-1](skips.pop())  # the bottleneck has no skip partner
+    for up in reversed(decoder[:-1]):  # H / 2**(depth-1) -> ... -> H
+        h = up(torch.cat([h, skips.pop()], dim=1))  # skip connection: concatenate along channels
+    return h
+
+
+def check_size_multiple(x: torch.Tensor, multiple: int, model: str) -> None:
+    """Raise ValueError unless H and W of ``x`` are multiples of ``multiple`` = 2**depth, naming
+    ``model`` (e.g. "UNetGenerator(depth=8)") and the size to pad to."""
+    height, width = x.shape[-2:]
+    if height % multiple or width % multiple:
+        raise ValueError(f"{model} needs H and W divisible by 2**depth = {multiple}; got {height}x{width} "
+                         f"(pad to {-(-height // multiple) * multiple}x{-(-width // multiple) * multiple})")
 
 
 class UNetGenerator(nn.Module):
@@ -107,45 +188,16 @@ class UNetGenerator(nn.Module):
         self.in_channels = in_channels
         self.size_multiple = 2**depth
 
-        # Channels of e1 .. e_depth: width, 2 width, 4 width ... capped at max_width.
-        channels = [min(width * 2**i, max_width) for i in range(depth)]
-
-        # encoder[i] = e_{i+1}: (N, C, H / 2**i, W / 2**i) -> (N, channels[i], H / 2**(i+1), W / 2**(i+1))
-        self.encoder = nn.ModuleList(
-            _down_block(
-                in_channels if i == 0 else channels[i - 1],
-                channels[i],
-                norm="none" if i in (0, depth - 1) else norm,  # the image / the (1x1) bottleneck
-                activate=i > 0,
-            )
-            for i in range(depth)
-        )
-
-        # decoder[i] = d_{i+1}: (N, C, H / 2**(i+1), ..) -> (N, channels[i-1] or out_channels, H / 2**i, ..).
-        # Its input is cat(d_{i+2}, e_{i+1}) = 2 channels[i] channels, except the innermost one.
-        n_dropout = min(3, depth - 1)  # never on the output block
-        self.decoder = nn.ModuleList(
-            _up_block(
-                channels[i] if i == depth - 1 else 2 * channels[i],
-                out_channels if i == 0 else channels[i - 1],
-                norm="none" if i == 0 else norm,
-                dropout=dropout if i >= depth - n_dropout else 0.0,
-                upsample=upsample,
-            )
-            for i in range(depth)
-        )
+        channels = unet_channels(width, depth, max_width)
+        self.encoder = unet_encoder(in_channels, channels, norm)  # encoder[i] = e_{i+1}
+        self.decoder = unet_decoder(channels, out_channels, norm, dropout, upsample)  # decoder[i] = d_{i+1}
         init_weights(self)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"UNetGenerator expects input of shape (N, {self.in_channels}, H, W); "
                              f"got {tuple(x.shape)}")
-        height, width = x.shape[-2:]
-        m = self.size_multiple
-        if height % m or width % m:
-            raise ValueError(f"UNetGenerator(depth={self.config['depth']}) needs H and W divisible by "
-                             f"2**depth = {m}; got {height}x{width} (pad to "
-                             f"{-(-height // m) * m}x{-(-width // m) * m})")
+        check_size_multiple(x, self.size_multiple, f"UNetGenerator(depth={self.config['depth']})")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: ``x`` (N, in_channels, H, W), e.g. L_n in [-1, 1].
@@ -153,12 +205,4 @@ class UNetGenerator(nn.Module):
         Returns: (N, out_channels, H, W) in [-1, 1], e.g. ab_n.
         """
         self._check_input(x)
-        skips = []
-        h = x
-        for down in self.encoder:  # H -> H/2 -> ... -> H / 2**depth
-            h = down(h)
-            skips.append(h)
-        h = self.decoder[-1](skips.pop())  # the bottleneck has no skip partner
-        for up in reversed(self.decoder[:-1]):  # H / 2**(depth-1) -> ... -> H
-            h = up(torch.cat([h, skips.pop()], dim=1))  # skip connection: concatenate along channels
-        return torch.tanh(h)
+        return torch.tanh(run_decoder(self.decoder, run_encoder(self.encoder, x)))

@@ -44,6 +44,7 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb04_colorization",
     "nb05_evaluation",
     "nb06_cyclegan",
+    "nb07_multitask",
     "nb08_hints",
 )
 

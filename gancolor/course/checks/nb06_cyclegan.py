@@ -118,8 +118,9 @@ def _cycle_mistakes(G: nn.Module, F: nn.Module, a: torch.Tensor, b: torch.Tensor
 
     return [
         (lambda: mse(F(G(a)), a) + mse(G(F(b)), b),
-         "you used the squared error (L2); the cycle loss is the mean absolute error (L1, eq. 2 of Zhu et "
-         "al.), which punishes small differences as much as large ones", "(reconstructed - original).abs().mean()"),
+         "you used the squared error (L2); the cycle loss is the mean absolute error (L1, eq. 2 of Zhu "
+         "et al.), which punishes small differences as much as large ones",
+         "(reconstructed - original).abs().mean()"),
         (lambda: _l1(F(G(a)), a),
          "your loss has only the A -> B -> A cycle (F(G(a)) vs a): the B -> A -> B cycle, G(F(b)) vs b, is "
          "missing, so nothing asks G_AB to undo G_BA", _CYCLE_HINT),
@@ -197,7 +198,8 @@ def cycle_consistency_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     a, b = torch.rand(2, 3, 8, 8) * 2 - 1, torch.rand(2, 3, 8, 8) * 2 - 1
     _zero_grad(G_AB, G_BA)
     loss = _scalar(student_fn(G_AB, G_BA, a.clone(), b.clone()), what)
-    expect_true(loss.requires_grad, "your loss is not connected to the generators: no gradient can train them",
+    expect_true(loss.requires_grad,
+                "your loss is not connected to the generators: no gradient can train them",
                 hint="don't call .item(), .detach() or torch.no_grad() in the loss")
     loss.backward()
     got_ab, got_ba = _grads(list(G_AB.parameters())), _grads(list(G_BA.parameters()))
@@ -292,33 +294,36 @@ def _query(pool: object, x: torch.Tensor, generator: torch.Generator | None, wha
     return [_ident(image) for image in out]
 
 
-def _swap_step(pool: object, images: _Images, generator: torch.Generator, size: int) -> tuple[bool, int | None]:
-    """One query of a single image on a full pool; checks it, returns (swapped, slot of the returned image)."""
+def _swap_step(pool: object, images: _Images, generator: torch.Generator,
+               size: int) -> tuple[bool, int | None]:
+    """One query of one image on a full pool, checked; returns (swapped, slot of the returned image)."""
     __tracebackhide__ = True
     before = _stored(pool)
     x, (new,) = images.batch(1)
     (out,) = _query(pool, x, generator, "query(images) for 1 image on a full pool")
     after = _stored(pool)
     expect_true(len(after) <= size, f"the pool holds {len(after)} images, more than its size {size}",
-                hint="once the pool is full, a new image only goes in by taking the place of the one you return")
+                hint="once the pool is full, a new image only goes in by taking the place of the one "
+                     "you return")
     if out == new:
         if after != before:
             raise ExerciseFailed(
-                "query returned the new image but changed the stored ones: when the new image goes to D, the pool "
-                "must stay as it is; when the new image takes a stored image's slot, return that stored image (read "
-                "self.images[slot] before overwriting it)",
+                "query returned the new image but changed the stored ones: when the new image goes to D, "
+                "the pool must stay as it is; when the new image takes a stored image's slot, return that "
+                "stored image (read self.images[slot] before overwriting it)",
                 expected=f"the pool unchanged: {before}", got=f"{after}", hint=_POOL_HINT)
         return False, None
     if out in before:
         slot = before.index(out)
         if new not in after:
             raise ExerciseFailed(
-                "query returned a stored image but did not store the new one in its place: the history never "
-                "gets newer images", hint="self.images[slot] = the new image, after taking out the stored one")
+                "query returned a stored image but did not store the new one in its place: the history "
+                "never gets newer images",
+                hint="self.images[slot] = the new image, after taking out the stored one")
         if len(after) != len(before) or sorted(after) != sorted([k for k in before if k != out] + [new]):
             raise ExerciseFailed(
-                "after exchanging an image the pool should hold the same images, with the new one in place of "
-                "the returned one", expected=f"{before} with {out} replaced by {new}", got=f"{after}",
+                "after exchanging an image the pool should hold the same images, with the new one in place "
+                "of the returned one", expected=f"{before} with {out} replaced by {new}", got=f"{after}",
                 hint=_POOL_HINT)
         return True, slot
     raise ExerciseFailed("query returned an image that is neither the new image nor one of the stored ones",
@@ -340,7 +345,7 @@ def _scenario(student_cls: type, seed: int) -> list[int | None]:
 
 @exercise("6.2", "image pool", hint=_POOL_HINT)
 def image_pool(student_cls: type) -> None:
-    """``student_cls(size)`` with ``self.images`` (the stored images) and ``query(images, generator=None)``."""
+    """``student_cls(size)``: ``self.images`` (the stored images), ``query(images, generator=None)``."""
     __tracebackhide__ = True
     expect_true(isinstance(student_cls, type), "pass the class itself: checks.image_pool(ImagePool)",
                 got=describe(student_cls))
@@ -350,7 +355,8 @@ def image_pool(student_cls: type) -> None:
     pool = _make_pool(student_cls, 6)
     x, ids = images.batch(4)
     out = _query(pool, x, generator, "query(images) for 4 images on an empty pool of size 6")
-    expect_true(out == ids, "while the pool is filling, query should return the new images themselves, in order",
+    expect_true(out == ids,
+                "while the pool is filling, query should return the new images themselves, in order",
                 expected=f"images {ids}", got=f"{out} (None: not one of the given images)", hint=_POOL_HINT)
     stored = _stored(pool)
     expect_true(sorted(k for k in stored if k is not None) == ids and len(stored) == 4,
@@ -390,11 +396,13 @@ def image_pool(student_cls: type) -> None:
     expect_true(swaps > 0, f"your pool never returns a stored image: in {n_queries} queries on a full pool D "
                 "only ever saw the newest fakes", expected="about half of them exchanged",
                 got="0 exchanged", hint="with probability 1/2: torch.rand(1, generator=generator) < 0.5")
-    expect_true(swaps < n_queries, f"your pool returned a stored image in all {n_queries} queries on a full pool: "
-                "only with probability 1/2", expected="about half", got=f"{swaps} of {n_queries}",
+    expect_true(swaps < n_queries,
+                f"your pool returned a stored image in all {n_queries} queries on a full pool: only with "
+                "probability 1/2", expected="about half", got=f"{swaps} of {n_queries}",
                 hint="with probability 1/2: torch.rand(1, generator=generator) < 0.5")
-    expect_true(0.35 <= rate <= 0.65, f"the pool exchanged {swaps} of {n_queries} images; it should exchange each "
-                "with probability 1/2", expected="about 150", got=f"{swaps}",
+    expect_true(0.35 <= rate <= 0.65,
+                f"the pool exchanged {swaps} of {n_queries} images; it should exchange each with "
+                "probability 1/2", expected="about 150", got=f"{swaps}",
                 hint="torch.rand(1, generator=generator) < 0.5 for each image")
     expect_true(len(slots - {None}) >= 3, "the exchanged images always come from the same place in the pool: "
                 "pick the slot at random", expected=f"slots spread over 0..{size - 1}",
@@ -408,8 +416,9 @@ def image_pool(student_cls: type) -> None:
         np.random.seed(global_seed)
         torch.manual_seed(global_seed)
         runs.append(_scenario(student_cls, seed=123))
-    expect_true(runs[0] == runs[1], "two runs with generators of the same seed returned different images: your "
-                "pool draws from the global random state (torch.rand without generator=, or Python's random)",
+    expect_true(runs[0] == runs[1],
+                "two runs with generators of the same seed returned different images: your pool draws from "
+                "the global random state (torch.rand without generator=, or Python's random)",
                 expected=f"{runs[0]} twice", got=f"{runs[1]} the second time",
                 hint="pass generator=generator to every torch.rand / torch.randint")
     _make_pool(student_cls, 3).query(images.batch(4)[0])  # type: ignore[attr-defined]  # generator is optional

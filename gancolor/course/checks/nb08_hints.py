@@ -51,7 +51,8 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return tensors_close(a, b, atol=_ATOL, rtol=1e-4)
 
 
-def _maps(result: object, what: str, n: int, height: int, width: int, hint: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _maps(result: object, what: str, n: int, height: int, width: int, hint: str
+          ) -> tuple[torch.Tensor, torch.Tensor]:
     """The (hint_ab, mask) pair the student returned, validated: shapes, finite, a 0/1 mask.
 
     A bool mask is accepted (and returned as float)."""
@@ -92,7 +93,8 @@ def _maps(result: object, what: str, n: int, height: int, width: int, hint: str)
 # 8.1 simulated hints
 # --------------------------------------------------------------------------------------
 
-_SAMPLER_HINT = ("for each image and each hint: top = randint(0, H - size + 1), left = randint(0, W - size + 1) "
+_SAMPLER_HINT = ("for each image and each hint: top = randint(0, H - size + 1), "
+                 "left = randint(0, W - size + 1) "
                  "with generator=generator; fill hint_ab[i, :, top:top+size, left:left+size] with "
                  "ab_n[i, :, top:top+size, left:left+size].mean(dim=(1, 2), keepdim=True) and set the mask "
                  "there to 1")
@@ -145,6 +147,37 @@ def _single_square(mask: torch.Tensor, size: int, image: int, what: str) -> tupl
     return top, left
 
 
+def _fill_mistakes(ab_n: torch.Tensor, i: int, top: int, left: int, size: int) -> list[Mistake]:
+    """What the typical mistakes paint into the hint square of image ``i`` at (top, left)."""
+    height, width = ab_n.shape[-2:]
+    rows, cols = slice(top, top + size), slice(left, left + size)
+    patch = ab_n[i, :, rows, cols]
+    mistakes: list[Mistake] = [
+        (lambda: patch, "you copied the ground-truth pixels into the hint: a hint is ONE colour, the mean "
+         "ab over its square (a user gives one colour for a region, not a texture)",
+         "ab_n[i, :, top:top+size, left:left+size].mean(dim=(1, 2), keepdim=True)"),
+        (lambda: ab_n[i].mean(dim=(1, 2), keepdim=True).expand_as(patch),
+         "you filled the hint with the mean ab of the whole image, not of the hint's square",
+         "take the mean over the square only: ab_n[i, :, top:top+size, left:left+size].mean(dim=(1, 2))"),
+        (lambda: patch.mean().expand_as(patch), "you averaged a and b together: both channels got the "
+         "same number", "average over the pixels only, per channel: .mean(dim=(1, 2), keepdim=True)"),
+        (lambda: patch.sum(dim=(1, 2), keepdim=True).expand_as(patch), "you summed the ab values of the "
+         "square instead of averaging them", "use .mean(dim=(1, 2)) instead of .sum(...)"),
+        (lambda: ab_n[:, :, rows, cols].mean(dim=(0, 2, 3))[:, None, None].expand_as(patch),
+         "you averaged over the images of the batch too: every image's hint must come from its own "
+         "ground truth", "index the image: ab_n[i, :, top:top+size, left:left+size]"),
+        (lambda: patch.mean(dim=(1, 2), keepdim=True).flip(0).expand_as(patch),
+         "a and b are swapped in your hint", "keep the channel order of ab_n"),
+    ]
+    if left + size <= height and top + size <= width:
+        swapped = ab_n[i, :, left:left + size, top:top + size]
+        mistakes.append((lambda: swapped.mean(dim=(1, 2), keepdim=True).expand_as(patch),
+                         "you took the mean at another place than the one you marked: rows and columns "
+                         "are swapped (tensors are indexed [..., row, column] = [..., y, x])",
+                         "use the same (top, left) for the mean, for hint_ab and for the mask"))
+    return mistakes
+
+
 def _one_hint(student_fn: Callable, height: int, width: int, size: int) -> None:
     """One hint per image: read the square off the mask, check what is painted in it."""
     __tracebackhide__ = True
@@ -160,33 +193,11 @@ def _one_hint(student_fn: Callable, height: int, width: int, size: int) -> None:
         expected = patch.mean(dim=(1, 2), keepdim=True).expand_as(patch)
         if _close(got, expected):
             continue
-        swapped = ab_n[i, :, left:left + size, top:top + size] if left + size <= height and top + size <= width \
-            else None
-        mistakes: list[Mistake] = [
-            (lambda: patch, "you copied the ground-truth pixels into the hint: a hint is ONE colour, the mean "
-             "ab over its square (a user gives one colour for a region, not a texture)",
-             "ab_n[i, :, top:top+size, left:left+size].mean(dim=(1, 2), keepdim=True)"),
-            (lambda: ab_n[i].mean(dim=(1, 2), keepdim=True).expand_as(patch),
-             "you filled the hint with the mean ab of the whole image, not of the hint's square",
-             "take the mean over the square only: ab_n[i, :, top:top+size, left:left+size].mean(dim=(1, 2))"),
-            (lambda: patch.mean().expand_as(patch), "you averaged a and b together: both channels got the "
-             "same number", "average over the pixels only, per channel: .mean(dim=(1, 2), keepdim=True)"),
-            (lambda: patch.sum(dim=(1, 2), keepdim=True).expand_as(patch), "you summed the ab values of the "
-             "square instead of averaging them", "use .mean(dim=(1, 2)) instead of .sum(...)"),
-            (lambda: ab_n[:, :, rows, cols].mean(dim=(0, 2, 3))[:, None, None].expand_as(patch),
-             "you averaged over the images of the batch too: every image's hint must come from its own "
-             "ground truth", "index the image: ab_n[i, :, top:top+size, left:left+size]"),
-            (lambda: patch.mean(dim=(1, 2), keepdim=True).flip(0).expand_as(patch),
-             "a and b are swapped in your hint", "keep the channel order of ab_n"),
-        ]
-        if swapped is not None:
-            mistakes.append((lambda: swapped.mean(dim=(1, 2), keepdim=True).expand_as(patch),
-                             "you took the mean at another place than the one you marked: rows and columns "
-                             "are swapped (tensors are indexed [..., row, column] = [..., y, x])",
-                             "use the same (top, left) for the mean, for hint_ab and for the mask"))
+        mistakes = _fill_mistakes(ab_n, i, top, left, size)
         diagnose(got, expected, mistakes, close=_close)
         raise ExerciseFailed(f"{what}: the hint of image {i} (rows {top}-{top + size - 1}, columns "
-                             f"{left}-{left + size - 1}) should hold the mean ground-truth ab over that square",
+                             f"{left}-{left + size - 1}) should hold the mean ground-truth ab over that "
+                             "square",
                              expected=describe(expected[:, 0, 0]), got=describe(got.reshape(2, -1)[:, 0]),
                              hint=_SAMPLER_HINT)
 
@@ -220,7 +231,8 @@ def _several_hints(student_fn: Callable) -> None:
     ab, got_ab, m = ab_n.numpy().astype(np.float64), hint_ab.numpy().astype(np.float64), mask[:, 0].numpy()
     for i in range(n):
         means = _square_means(ab[i], size)  # (2, H-s+1, W-s+1)
-        inside = F.avg_pool2d(torch.from_numpy(m[i])[None, None].double(), size, stride=1)[0, 0].numpy() > 1 - 1e-9
+        covered = F.avg_pool2d(torch.from_numpy(m[i])[None, None].double(), size, stride=1)[0, 0].numpy()
+        inside = covered > 1 - 1e-9  # squares that lie entirely inside the mask
         for r, c in zip(*np.nonzero(m[i]), strict=True):
             value = got_ab[i, :, r, c]
             ok = False
@@ -232,8 +244,9 @@ def _several_hints(student_fn: Callable) -> None:
                 if ok:
                     break
             if not ok:
-                raise ExerciseFailed(f"{what}: in image {i}, the hint pixel at row {r}, column {c} holds an ab "
-                                     f"that is not the mean ground-truth ab of any {size} x {size} hint square "
+                raise ExerciseFailed(f"{what}: in image {i}, the hint pixel at row {r}, column {c} holds an "
+                                     f"ab that is not the mean ground-truth ab of any {size} x {size} hint "
+                                     "square "
                                      "around it",
                                      got=f"ab_n ({value[0]:.4g}, {value[1]:.4g})", hint=_SAMPLER_HINT)
 
@@ -256,7 +269,8 @@ def _positions(student_fn: Callable) -> None:
             raise ExerciseFailed(f"in {n} draws no hint ever started at the last {axis} where a square fits "
                                  f"({last} = {side} - size): an off-by-one in the random position",
                                  expected=f"top-left {axis}s 0 .. {last}", got=f"{min(seen)} .. {max(seen)}",
-                                 hint=f"torch.randint's upper bound is excluded: torch.randint(0, {side} - size "
+                                 hint="torch.randint's upper bound is excluded: "
+                                      f"torch.randint(0, {side} - size "
                                       "+ 1, ...)")
         expect_true(min(seen) == 0 and max(seen) == last and len(seen) > last // 2,
                     f"in {n} draws the hints' top-left {axis}s do not spread over the image",
@@ -309,12 +323,14 @@ def simulate_hints(student_fn: Callable) -> None:
 # 8.2 user hints -> hint maps
 # --------------------------------------------------------------------------------------
 
-_MAPS_HINT = ("for each hint (in order): x, y = int(hint.x), int(hint.y); top, left = y - size // 2, x - size // 2; "
+_MAPS_HINT = ("for each hint (in order): x, y = int(hint.x), int(hint.y); "
+              "top, left = y - size // 2, x - size // 2; "
               "paint rows max(top, 0):top + size and columns max(left, 0):left + size of hint_ab[0] with "
               "torch.tensor(hint.ab) / 110 and of mask[0] with 1")
 
 
-def _reference_maps(hints: Sequence[Hint], height: int, width: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _reference_maps(hints: Sequence[Hint], height: int, width: int, size: int
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
     sized = [Hint(h.x, h.y, h.ab, size=float(size)) for h in hints]
     return hints_to_maps(sized, height, width)
 
@@ -365,20 +381,22 @@ def _compare_maps(student_fn: Callable, hints: Sequence[Hint], height: int, widt
     got_ab, got_mask = _maps(result, what, 1, height, width, _MAPS_HINT)
     want_ab, want_mask = _reference_maps(hints, height, width, size)
     if not torch.equal(got_mask, want_mask):
+        def mask_of(**mistake: object) -> torch.Tensor:
+            return (_painted(hints, height, width, size, **mistake) != 0).any(1, keepdim=True).float()
+
         mistakes_mask: list[Mistake] = [
             (lambda: torch.zeros_like(want_mask), "the mask is all 0: the network would ignore every hint",
              "set mask[0, :, rows, cols] = 1 where you paint a hint"),
-            (lambda: (_painted(hints, height, width, size, swap_xy=True) != 0).any(1, keepdim=True).float(),
+            (lambda: mask_of(swap_xy=True),
              "you swapped x and y: x is the column (the last axis), y the row",
              "hint_ab[0, :, y-rows, x-columns]: rows come first"),
-            (lambda: (_painted(hints, height, width, size, corner=True) != 0).any(1, keepdim=True).float(),
+            (lambda: mask_of(corner=True),
              "the square starts at the click instead of being centred on it",
              "top = y - size // 2, left = x - size // 2"),
-            (lambda: (_painted(hints, height, width, size, offset=lambda s: (s - 1) // 2) != 0).any(1, keepdim=True
-                                                                                                 ).float(),
+            (lambda: mask_of(offset=lambda s: (s - 1) // 2),
              "for an even size the square should reach one pixel further up and left than down and right "
              "of the click", "top = y - size // 2 (not (size - 1) // 2), and the same for left"),
-            (lambda: (_painted(hints, height, width, size, python_slices=True) != 0).any(1, keepdim=True).float(),
+            (lambda: mask_of(python_slices=True),
              "a hint next to the top or left edge is lost: a negative slice start counts from the end of the "
              "axis in Python, so the slice is empty", "clip the start: max(y - size // 2, 0)"),
         ]
@@ -412,7 +430,8 @@ def _compare_maps(student_fn: Callable, hints: Sequence[Hint], height: int, widt
 
     diagnose(got_ab, want_ab, mistakes, close=_close, show=show)
     raise ExerciseFailed(f"{what}: hint_ab is wrong at row {r}, column {c}",
-                         expected=f"ab_n ({float(want_ab[0, 0, r, c]):.4g}, {float(want_ab[0, 1, r, c]):.4g})",
+                         expected=f"ab_n ({float(want_ab[0, 0, r, c]):.4g}, "
+                                  f"{float(want_ab[0, 1, r, c]):.4g})",
                          got=f"ab_n ({float(got_ab[0, 0, r, c]):.4g}, {float(got_ab[0, 1, r, c]):.4g})",
                          hint=_MAPS_HINT)
 
@@ -430,7 +449,8 @@ def hint_maps(student_fn: Callable) -> None:
         return Hint(x=float(x), y=float(y), ab=ab)
 
     result = student_fn([], height, width, 3)
-    got_ab, got_mask = _maps(result, f"hint_maps([], height={height}, width={width}, size=3)", 1, height, width,
+    what = f"hint_maps([], height={height}, width={width}, size=3)"
+    got_ab, got_mask = _maps(result, what, 1, height, width,
                              _MAPS_HINT)
     expect_true(not bool(got_ab.any()) and not bool(got_mask.any()), "without hints the maps should be all 0",
                 got=f"{int(got_mask.sum())} hint pixels", hint="no hints: hint_ab and mask stay 0")

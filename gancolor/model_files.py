@@ -1,0 +1,145 @@
+"""Model files: what ``gancolor train ...`` exports and ``gancolor.inference`` / ``gancolor.stylize`` /
+``gancolor.multitask`` load.
+
+A model file is a ``torch.save`` dict, readable with ``weights_only=True``::
+
+    {"format": "gancolor.colorizer" | "gancolor.stylizer" | "gancolor.multitask",
+     "format_version": 1,
+     <one or more generator records>: {"class": "UNetGenerator", "config": {...}, "state_dict": {...}},
+     ... metadata (train config, steps, inference size ...)}
+
+A generator record rebuilds its module as ``classes[record["class"]](**record["config"])``; its
+weights may be float16 (``half``), cast back to float32 on loading. Every problem with a file is a
+:class:`~gancolor.errors.CheckpointError` with a one-line reason, with a hint when the file is a
+known gancolor file of another kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gancolor.errors import CheckpointError
+
+__all__ = [
+    "COLORIZER_FORMAT",
+    "MULTITASK_FORMAT",
+    "STYLIZER_FORMAT",
+    "FORMAT_VERSION",
+    "KNOWN_FORMATS",
+    "ModelFormat",
+    "build_generator",
+    "generator_record",
+    "read_model_file",
+]
+
+COLORIZER_FORMAT = "gancolor.colorizer"
+STYLIZER_FORMAT = "gancolor.stylizer"
+MULTITASK_FORMAT = "gancolor.multitask"
+#: The newest ``format_version`` this gancolor reads (and the one its exporters write).
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelFormat:
+    """What the error messages say about one kind of model file.
+
+    Attributes:
+        what: its name in messages ("not a gancolor {what} file", "no such {what} file").
+        use: how to use such a file instead, for a loader given one by mistake.
+        export: the file to use instead of a training checkpoint of its trainer.
+    """
+
+    what: str
+    use: str
+    export: str
+
+
+#: The model files gancolor writes, by their "format".
+KNOWN_FORMATS: dict[str, ModelFormat] = {
+    COLORIZER_FORMAT: ModelFormat(
+        "colorizer", "use it with `gancolor colorize` or gancolor.inference.load_colorizer",
+        "the colorizer.pt next to it"),
+    STYLIZER_FORMAT: ModelFormat(
+        "stylizer", "use it with `gancolor stylize` or gancolor.stylize.load_stylizer",
+        "the stylizer exported next to it"),
+    MULTITASK_FORMAT: ModelFormat(
+        "multi-task model", "load it with gancolor.multitask.load_multitask",
+        "the multitask.pt exported next to it"),
+}
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error's message (at most 120 characters), or its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0][:120] if text else type(error).__name__
+
+
+def read_model_file(path: str | Path, expected_format: str) -> dict:
+    """The dict saved in the model file ``path``, checked to be of ``expected_format`` (a key of
+    :data:`KNOWN_FORMATS`) and no newer than :data:`FORMAT_VERSION`.
+
+    Raises :class:`~gancolor.errors.CheckpointError` (one line) for a missing, unreadable or
+    corrupt file, a file of another kind (naming it, e.g. "a colorizer: use it with ..." or "a
+    training checkpoint? use the ... next to it") or one written by a newer gancolor.
+    """
+    path = Path(path)
+    what = KNOWN_FORMATS[expected_format].what
+    if not path.is_file():
+        raise CheckpointError(path, f"no such {what} file" if not path.exists() else "not a file")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for corrupt files
+        raise CheckpointError(path, f"not a readable checkpoint ({_first_line(error)})") from None
+    kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+    if kind != expected_format:
+        hint = ""
+        if kind in KNOWN_FORMATS:
+            hint = f" (a {KNOWN_FORMATS[kind].what}: {KNOWN_FORMATS[kind].use})"
+        elif isinstance(blob, dict) and "modules" in blob:
+            hint = f" (a training checkpoint? use {KNOWN_FORMATS[expected_format].export})"
+        raise CheckpointError(path, f"not a gancolor {what} file (format: {kind}){hint}")
+    if blob.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(path, "written by a newer gancolor; upgrade gancolor to load it")
+    return blob
+
+
+def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path: str | Path, *,
+                    name: str | None = None, config_defaults: Mapping | None = None) -> nn.Module:
+    """The generator of a record ``{"class", "config", "state_dict"}`` read from the file ``path``,
+    in float32 on the CPU (train mode, as built).
+
+    ``classes``: the generator classes the file may name. ``name``: which generator of the file it
+    is (e.g. ``"AtoB"``), for messages. ``config_defaults``: config values for files written before
+    an option existed (the record's config wins). Raises :class:`~gancolor.errors.CheckpointError`
+    for an unknown class or weights that do not fit the architecture.
+    """
+    if not isinstance(record, dict) or record.get("class") not in classes:
+        found = record.get("class") if isinstance(record, dict) else None
+        if name:
+            raise CheckpointError(path, f"no usable {name} generator (class {found!r})")
+        raise CheckpointError(path, f"unknown generator class {found!r}")
+    try:
+        generator = classes[record["class"]](**{**(config_defaults or {}), **record["config"]})
+        generator.load_state_dict({k: v.float() for k, v in record["state_dict"].items()})
+    except (RuntimeError, TypeError, KeyError, ValueError, AttributeError) as error:
+        reason = f"weights do not fit the architecture ({_first_line(error)})"
+        raise CheckpointError(path, f"{name} {reason}" if name else reason) from None
+    return generator
+
+
+def generator_record(module: nn.Module, half: bool = True) -> dict:
+    """The record of a generator for a model file: ``{"class", "config", "state_dict"}``.
+
+    The state dict is a detached CPU copy; ``half`` stores its floating-point tensors as float16
+    (:func:`build_generator` casts them back). ``module`` must keep its keyword arguments in
+    ``module.config`` (every model of :mod:`gancolor.models` does).
+    """
+    state = {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    return {"class": type(module).__name__, "config": dict(module.config), "state_dict": state}
