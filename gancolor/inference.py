@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -32,6 +33,7 @@ __all__ = [
     "HINT_INPUTS",
     "PLAIN_INPUTS",
     "Colorizer",
+    "GeneratorModel",
     "default_checkpoint",
     "load_colorizer",
     "lightness",
@@ -90,15 +92,18 @@ def lightness(rgb: torch.Tensor) -> torch.Tensor:
     return rgb_to_lab(rgb)[..., :1, :, :]
 
 
+_Model = TypeVar("_Model", bound="GeneratorModel")
+
+
 @dataclass
-class Colorizer:
-    """A generator L -> ab ready for inference, with what it was trained on.
+class GeneratorModel:
+    """One generator ready for inference, read from a model file (base of :class:`Colorizer` and
+    :class:`gancolor.multitask.MultiTaskModel`).
 
     Attributes:
-        generator: maps L_n (N, 1, H, W) in [-1, 1] to ab_n (N, 2, H, W) in [-1, 1]; a hint model
-            maps cat(L_n, hint ab_n, mask) (N, 4, H, W) (see :attr:`takes_hints`).
-        inference_size: long side (px) at which photos are colorized before upsampling ab.
-        meta: the rest of the checkpoint (train config, steps, mode).
+        generator: the network (see the subclasses).
+        inference_size: long side (px) at which photos are processed.
+        meta: the rest of the model file (train config, steps ...).
     """
 
     generator: nn.Module
@@ -108,6 +113,30 @@ class Colorizer:
     @property
     def device(self) -> torch.device:
         return next(self.generator.parameters()).device
+
+    @classmethod
+    def from_model_file(cls: type[_Model], blob: dict, generator: nn.Module,
+                        device: str | torch.device = "cpu", inference_size: int | None = None) -> _Model:
+        """The model of ``generator`` (built from ``blob["generator"]``), put in eval mode on ``device``.
+
+        ``blob`` is the model file's dict: the rest of it becomes :attr:`meta`. ``inference_size``
+        None means the file's (or :data:`DEFAULT_INFERENCE_SIZE` if it has none).
+        """
+        generator.eval().to(device)
+        meta = {k: v for k, v in blob.items() if k != "generator"}
+        size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))
+        return cls(generator=generator, inference_size=size, meta=meta)
+
+
+class Colorizer(GeneratorModel):
+    """A generator L -> ab ready for inference, with what it was trained on.
+
+    Attributes:
+        generator: maps L_n (N, 1, H, W) in [-1, 1] to ab_n (N, 2, H, W) in [-1, 1]; a hint model
+            maps cat(L_n, hint ab_n, mask) (N, 4, H, W) (see :attr:`takes_hints`).
+        inference_size: long side (px) at which photos are colorized before upsampling ab.
+        meta: the rest of the checkpoint (train config, steps, mode).
+    """
 
     @property
     def mode(self) -> str:
@@ -202,7 +231,4 @@ def load_colorizer(path: str | Path | None = None, device: str | torch.device = 
     if inputs not in (PLAIN_INPUTS, HINT_INPUTS) or len(inputs) != getattr(generator, "in_channels", 1):
         raise CheckpointError(path, f"generator inputs {list(inputs)} do not fit its "
                                     f"{getattr(generator, 'in_channels', '?')} input channel(s)")
-    generator.eval().to(device)
-    meta = {k: v for k, v in blob.items() if k != "generator"}
-    size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))
-    return Colorizer(generator=generator, inference_size=size, meta=meta)
+    return Colorizer.from_model_file(blob, generator, device, inference_size)

@@ -16,6 +16,7 @@ known gancolor file of another kind.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import torch
 from torch import nn
 
 from gancolor.errors import CheckpointError
+from gancolor.io_utils import atomic_torch_save
 
 __all__ = [
     "COLORIZER_FORMAT",
@@ -35,6 +37,7 @@ __all__ = [
     "build_generator",
     "generator_record",
     "read_model_file",
+    "write_model_file",
 ]
 
 COLORIZER_FORMAT = "gancolor.colorizer"
@@ -143,3 +146,13 @@ def generator_record(module: nn.Module, half: bool = True) -> dict:
     if half:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     return {"class": type(module).__name__, "config": dict(module.config), "state_dict": state}
+
+
+def write_model_file(path: str | os.PathLike, model_format: str, contents: Mapping[str, object]) -> Path:
+    """Write the model file ``path`` of ``model_format`` (a key of :data:`KNOWN_FORMATS`), atomically.
+
+    The file holds ``{"format": model_format, "format_version": FORMAT_VERSION, **contents}``:
+    ``contents`` are its generator records (:func:`generator_record`) and metadata. Returns the path.
+    """
+    atomic_torch_save({"format": model_format, "format_version": FORMAT_VERSION, **contents}, path)
+    return Path(path)

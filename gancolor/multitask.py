@@ -15,7 +15,6 @@ the embedded test scenes, whose summer and winter versions are pixel-aligned gro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb
-from gancolor.inference import Colorizer, lightness, run_padded
+from gancolor.inference import Colorizer, GeneratorModel, lightness, run_padded
 from gancolor.model_files import MULTITASK_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
@@ -36,9 +35,6 @@ __all__ = [
     "evaluate_multitask",
     "format_multitask_results",
 ]
-
-#: Long side (px) at which photos are processed, unless the file says otherwise.
-DEFAULT_INFERENCE_SIZE = 256
 
 
 def default_multitask() -> Path:
@@ -59,8 +55,7 @@ def _gray_rgb_n(L: torch.Tensor) -> torch.Tensor:  # noqa: N803
     return gray_rgb_n(L / L_SCALE - 1.0)
 
 
-@dataclass
-class MultiTaskModel:
+class MultiTaskModel(GeneratorModel):
     """A multi-task generator ready for inference: L -> (ab, winter RGB).
 
     Attributes:
@@ -68,14 +63,6 @@ class MultiTaskModel:
         inference_size: long side (px) at which photos are processed (never enlarged).
         meta: the rest of the file (train config, steps, domains).
     """
-
-    generator: nn.Module
-    inference_size: int = DEFAULT_INFERENCE_SIZE
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.generator.parameters()).device
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The size at which a ``height`` x ``width`` photo is processed (long side <= inference_size)."""
@@ -170,10 +157,7 @@ def load_multitask(path: str | Path | None = None, device: str | torch.device = 
     blob = read_model_file(path, MULTITASK_FORMAT)
     generator = build_generator(blob.get("generator"), _generator_classes(), path,
                                 config_defaults={"style_residual": False})  # older files: a direct head
-    generator.eval().to(device)
-    meta = {k: v for k, v in blob.items() if k != "generator"}
-    size = inference_size or int(meta.get("inference_size", DEFAULT_INFERENCE_SIZE))
-    return MultiTaskModel(generator=generator, inference_size=size, meta=meta)
+    return MultiTaskModel.from_model_file(blob, generator, device, inference_size)
 
 
 def evaluate_multitask(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import smooth_photo as _photo
 from PIL import Image
 
 from gancolor.cli import main
@@ -28,16 +29,6 @@ def tiny_colorizer(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ckpt") / "colorizer.pt"
     export_colorizer(trainer, path, inference_size=32)
     return path
-
-
-def _photo(width: int, height: int, seed: int = 0) -> np.ndarray:
-    """A smooth colour test image (H, W, 3) uint8 with structure, so orientation is visible."""
-    y, x = np.mgrid[0:height, 0:width]
-    rng = np.random.default_rng(seed)
-    r = (255 * x / max(1, width - 1)).astype(np.uint8)
-    g = (255 * y / max(1, height - 1)).astype(np.uint8)
-    b = rng.integers(0, 256, (height, width), dtype=np.uint8) // 4 + 100
-    return np.stack([r, g, b], axis=-1)
 
 
 def _lightness(rgb: np.ndarray) -> np.ndarray:

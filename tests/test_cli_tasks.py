@@ -9,19 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import smooth_photo as _photo
 from PIL import Image
 
 from gancolor.cli import main
-
-
-def _photo(width: int, height: int, seed: int = 0) -> np.ndarray:
-    """A smooth colour test image (H, W, 3) uint8 with some noise."""
-    y, x = np.mgrid[0:height, 0:width]
-    rng = np.random.default_rng(seed)
-    r = (255 * x / max(1, width - 1)).astype(np.uint8)
-    g = (255 * y / max(1, height - 1)).astype(np.uint8)
-    b = rng.integers(0, 256, (height, width), dtype=np.uint8) // 4 + 100
-    return np.stack([r, g, b], axis=-1)
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +201,13 @@ def test_presets_tiny_and_full():
     from gancolor.train.presets import preset_config
 
     tiny, steps = preset_config("cyclegan", "tiny", num_examples=3000)
-    assert (tiny.image_size, tiny.n_blocks, steps, tiny.steps, tiny.decay_steps) == (64, 6, 3000, 3000, 1500)
+    assert (tiny.image_size, tiny.n_blocks, steps, tiny.steps, tiny.decay_steps) == (64, 6, 2000, 2000, 1000)
     full, steps = preset_config("cyclegan", "full", num_examples=1334)
     assert (full.image_size, full.width, full.n_blocks, full.batch_size) == (256, 64, 9, 1)
     assert steps == 200 * 1334 and full.decay_steps == 100 * 1334  # 100 epochs constant + 100 decaying
     config, steps = preset_config("colorize", "full", num_examples=400, lr=1e-4, steps=10)
     assert (config.image_size, config.depth, config.lr, steps) == (256, 8, 1e-4, 10)
+    narrow, _ = preset_config("cyclegan", "full", num_examples=10, width=32, n_blocks=6)
+    assert (narrow.width, narrow.n_blocks, narrow.image_size) == (32, 6, 256)  # the user wins
     with pytest.raises(ValueError, match="preset"):
         preset_config("colorize", "huge", num_examples=1)

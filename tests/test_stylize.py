@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import expect_one_line_errors
 from torch import nn
 
 from gancolor.data import UnpairedDomains
@@ -112,16 +113,7 @@ def test_bad_stylizer_files_are_one_line_checkpoint_errors(tmp_path, trained):
         "nogen.pt": ({"format": "gancolor.stylizer"}, "no usable AtoB generator"),
         "shape.pt": (wrong_weights, "BtoA weights do not fit the architecture"),
     }
-    for name, (content, reason) in cases.items():
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        elif content is not None:
-            torch.save(content, path)
-        with pytest.raises(CheckpointError) as info:
-            load_stylizer(path)
-        message = str(info.value)
-        assert message.startswith(f"{path}: ") and reason in message and "\n" not in message, message
+    expect_one_line_errors(tmp_path, cases, load_stylizer)
     with pytest.raises(CheckpointError, match=r"a training checkpoint\? use the stylizer exported next to"):
         load_stylizer(training)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import expect_one_line_errors
 from torch import nn
 
 from gancolor.errors import CheckpointError, UserError
@@ -248,16 +249,7 @@ def test_bad_checkpoint_files_raise_one_line_checkpoint_errors(tmp_path):
         "dict.pt": ({"weights": torch.zeros(3)}, "not a gancolor training checkpoint (format: None)"),
         "colorizer.pt": ({"format": "gancolor.colorizer"}, "an exported colorizer"),
     }
-    for name, (content, reason) in cases.items():
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        elif content is not None:
-            torch.save(content, path)
-        with pytest.raises(CheckpointError) as info:
-            load_training_checkpoint(path)
-        message = str(info.value)
-        assert message.startswith(f"{path}: ") and reason in message and "\n" not in message, message
+    expect_one_line_errors(tmp_path, cases, load_training_checkpoint)
 
 
 def test_checkpoint_holds_only_safe_types_and_the_run_metadata(tmp_path):

@@ -66,7 +66,11 @@ def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.nd
             if target in written:
                 raise UserError(f"{source}: another input already wrote {target}")
             image = read_image(source)
-            write_image(target, convert(image.rgb), alpha=image.alpha)
+            try:
+                result = convert(image.rgb)
+            except UserError as error:  # e.g. a hint outside this photo: say which photo
+                raise UserError(f"{source}: {error}") from None
+            write_image(target, result, alpha=image.alpha)
             written.add(target)
         except (ImageReadError, UserError) as error:
             failures += 1

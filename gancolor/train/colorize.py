@@ -28,8 +28,8 @@ from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
 from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS
-from gancolor.io_utils import atomic_torch_save
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
+from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, UNetGenerator
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
@@ -274,24 +274,16 @@ def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half
     ``inference_size``, if given, is stored as the long side (px) at which the colorizer should
     see photos (``gancolor.inference`` has a default otherwise). Returns the path.
     """
-    generator = trainer.G
-    state = {k: v.detach().to("cpu", copy=True) for k, v in generator.state_dict().items()}
-    if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    blob = {
-        "format": COLORIZER_FORMAT,
-        "format_version": 1,
-        "generator": {"class": type(generator).__name__, "config": dict(generator.config),
-                      "state_dict": state},
+    contents = {
+        "generator": generator_record(trainer.G, half),
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
         "mode": "l1" if trainer.config.l1_only else "gan",
         "inputs": list(HINT_INPUTS if trainer.config.hints else PLAIN_INPUTS),
     }
     if inference_size is not None:
-        blob["inference_size"] = int(inference_size)
-    atomic_torch_save(blob, path)
-    return Path(path)
+        contents["inference_size"] = int(inference_size)
+    return write_model_file(path, COLORIZER_FORMAT, contents)
 
 
 def train_colorizer(

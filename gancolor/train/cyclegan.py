@@ -30,8 +30,8 @@ import torch
 
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import DataError
-from gancolor.io_utils import atomic_torch_save
 from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss
+from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.stylize import STYLIZER_FORMAT
@@ -307,13 +307,6 @@ class CycleGANTrainer:
                 "idt_a": idt_a, "idt_b": idt_b, "d_a": loss_d_a.item(), "d_b": loss_d_b.item()}
 
 
-def _generator_spec(generator: ResnetGenerator, half: bool) -> dict:
-    state = {k: v.detach().to("cpu", copy=True) for k, v in generator.state_dict().items()}
-    if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    return {"class": type(generator).__name__, "config": dict(generator.config), "state_dict": state}
-
-
 def export_stylizer(trainer: CycleGANTrainer, path: str | os.PathLike, half: bool = True,
                     inference_size: int = 256) -> Path:
     """Write both generators as a stylizer file for :func:`gancolor.stylize.load_stylizer`, atomically.
@@ -324,19 +317,15 @@ def export_stylizer(trainer: CycleGANTrainer, path: str | os.PathLike, half: boo
     weights as float16 (7.9 MB = 7.5 MiB for the default config, 2 x 1.97 M parameters; outputs
     within ~1e-3 of float32); the loader casts them back to float32. Returns the path.
     """
-    blob = {
-        "format": STYLIZER_FORMAT,
-        "format_version": 1,
-        "generators": {"AtoB": _generator_spec(trainer.G_AB, half),
-                       "BtoA": _generator_spec(trainer.G_BA, half)},
+    return write_model_file(path, STYLIZER_FORMAT, {
+        "generators": {"AtoB": generator_record(trainer.G_AB, half),
+                       "BtoA": generator_record(trainer.G_BA, half)},
         "domains": list(trainer.domains.names),
         "source": trainer.domains.source,
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
         "inference_size": int(inference_size),
-    }
-    atomic_torch_save(blob, path)
-    return Path(path)
+    })
 
 
 def train_cyclegan(

@@ -52,8 +52,8 @@ from gancolor.color import L_SCALE, rgb_to_lab
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import DataError
-from gancolor.io_utils import atomic_torch_save
 from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
+from gancolor.model_files import generator_record, write_model_file
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.patchgan import PatchDiscriminator
 from gancolor.models.resnet import ResnetGenerator
@@ -419,24 +419,15 @@ def export_multitask(trainer: MultiTaskTrainer, path: str | os.PathLike, half: b
     ``half`` stores the weights as float16 (6.1 MB for the default config); the loader casts them
     back to float32. Returns the path.
     """
-    generator = trainer.G
-    state = {k: v.detach().to("cpu", copy=True) for k, v in generator.state_dict().items()}
-    if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    blob = {
-        "format": MULTITASK_FORMAT,
-        "format_version": 1,
-        "generator": {"class": type(generator).__name__, "config": dict(generator.config),
-                      "state_dict": state},
+    return write_model_file(path, MULTITASK_FORMAT, {
+        "generator": generator_record(trainer.G, half),
         "domains": list(trainer.domains.names),
         "source": trainer.domains.source,
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
         "inference_size": int(inference_size if inference_size is not None
                               else 4 * trainer.config.image_size),
-    }
-    atomic_torch_save(blob, path)
-    return Path(path)
+    })
 
 
 def train_multitask(

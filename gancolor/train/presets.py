@@ -50,11 +50,11 @@ _PRESETS: dict[str, dict[str, Preset]] = {
         "full": Preset(overrides=_PIX2PIX_FULL, epochs=200),
     },
     "cyclegan": {
-        "tiny": Preset(steps=3000),
+        "tiny": Preset(steps=2000),
         "full": Preset(overrides=_CYCLEGAN_FULL, epochs=200, decay_epochs=100),
     },
     "multitask": {
-        "tiny": Preset(steps=3000),
+        "tiny": Preset(steps=2000),
         "full": Preset(overrides=dict(image_size=256, batch_size=1, width=64), epochs=200, decay_epochs=100),
     },
 }
@@ -98,7 +98,9 @@ def preset_config(task: str, name: str, num_examples: int, **overrides: Any) -> 
     unknown = sorted(set(given) - known)
     if unknown:
         raise ValueError(f"{config_cls.__name__} has no setting(s) {', '.join(unknown)}")
-    config = replace(config_cls(), **{k: v for k, v in chosen.overrides.items() if k in known}, **given)
+    settings = {k: v for k, v in chosen.overrides.items() if k in known}
+    settings.update(given)  # what the user gave wins over the preset
+    config = replace(config_cls(), **settings)
     if steps is None:
         steps = chosen.steps_for(num_examples, config.batch_size)
     if "steps" in known:  # the schedule needs the run's length

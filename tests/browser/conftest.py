@@ -4,7 +4,7 @@ Run with ``make test-browser`` (it installs Chromium and Playwright first); excl
 ``pytest tests`` by the ``browser`` marker (pyproject.toml). Settings, by environment variable:
 
 - ``GANCOLOR_BROWSER_NOTEBOOKS``: the notebooks to test, paths relative to the repository,
-  separated by ``:`` (default: the fixture ``tests/browser/fixtures/hint_app.ipynb``);
+  separated by ``:`` (default: the course's ``solutions/08_interactive_colorization.ipynb``);
 - ``GANCOLOR_CHROMIUM``: the browser binary (default ``/usr/bin/chromium``, Debian's package);
 - ``GANCOLOR_BROWSER_ARTIFACTS``: where screenshots and timings go (default ``build/browser``).
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,10 +29,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_NOTEBOOK = "tests/browser/fixtures/hint_app.ipynb"
-
-# The fixture notebooks are data, not tests.
-collect_ignore_glob = ["fixtures/*"]
+# The course notebook with the HintApp, in its solution version: the student version (notebooks/)
+# stops Run All at its first unsolved exercise.
+DEFAULT_NOTEBOOK = "solutions/08_interactive_colorization.ipynb"
 
 # Chromium's own background traffic is refused on a closed network: turn it off (and the sandbox,
 # which needs user namespaces that root in a container does not get).
@@ -44,9 +42,11 @@ CHROMIUM_ARGS = [
 ]
 
 # JupyterLab user settings for the test: start the notebook's kernel without the "Select Kernel"
-# dialog; no news or update checks (they pop up notifications).
+# dialog; every cell in the page (no windowing: a long notebook's cells far from the viewport are
+# otherwise left out of the DOM or not laid out); no news or update checks (they pop up notifications).
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+        {"autoStartDefaultKernel": True, "windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
 }
@@ -170,12 +170,23 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory):
             process.wait()
 
 
+def _without_outputs(notebook: dict) -> dict:
+    """The notebook with no stored outputs, execution counts or widget state: every prompt reads
+    ``[ ]`` until Run All reaches its cell, and no saved (dead) widget view is on the page."""
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    notebook.get("metadata", {}).pop("widgets", None)
+    return notebook
+
+
 @pytest.fixture
 def notebook_copy(lab_server: LabServer, request: pytest.FixtureRequest) -> str:
-    """Copy the notebook under test (a path of :func:`notebook_paths`) into the server's folder;
-    returns its name there."""
+    """Copy the notebook under test (a path of :func:`notebook_paths`), without its outputs, into
+    the server's folder; returns its name there."""
     source = REPO_ROOT / request.param
     if not source.is_file():
         pytest.fail(f"no notebook {source}", pytrace=False)
-    shutil.copy2(source, lab_server.root / source.name)
+    notebook = _without_outputs(json.loads(source.read_text(encoding="utf-8")))
+    (lab_server.root / source.name).write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
     return source.name

@@ -32,7 +32,7 @@ import random
 import re
 import site
 import sysconfig
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -48,13 +48,18 @@ __all__ = [
     "expect_close",
     "expect_finite",
     "expect_true",
+    "expect_scalar",
     "passed_line",
     "describe",
+    "show_number",
     "seeded",
     "Mistake",
     "tensors_close",
     "first_mistake",
     "diagnose",
+    "gradients",
+    "gradients_close",
+    "all_zero",
 ]
 
 Check = TypeVar("Check", bound=Callable[..., None])
@@ -124,6 +129,10 @@ def describe(value: object, max_items: int = 6) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def show_number(value: torch.Tensor | float) -> str:
+    """One number (a one-element tensor or a float) to 4 significant digits, for a message."""
+    return _number(float(value.detach() if isinstance(value, torch.Tensor) else value))
+
 
 # A planted mistake: (what the mistaken code computes, the problem in one sentence, a hint).
 Mistake = tuple[Callable[[], Any], str, str]
@@ -164,6 +173,22 @@ def diagnose(got: torch.Tensor, expected: torch.Tensor, mistakes: Sequence[Mista
     if match is not None:
         problem, hint = match
         raise ExerciseFailed(problem, expected=show(expected), got=show(got), hint=hint)
+
+
+def gradients(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
+    """A copy of each parameter's gradient, zeros for one that has none."""
+    return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in params]
+
+
+def gradients_close(got: Sequence[torch.Tensor], expected: Sequence[torch.Tensor], *,
+                    atol: float = 1e-6) -> bool:
+    """True when two lists of gradients (:func:`gradients`) agree, tensor by tensor."""
+    return all(tensors_close(g, e, atol=atol) for g, e in zip(got, expected, strict=True))
+
+
+def all_zero(grads: Iterable[torch.Tensor]) -> bool:
+    """True when every gradient is zero everywhere (none reached the parameters)."""
+    return all(not bool(g.abs().max() > 0) for g in grads)
 
 
 def _shape_text(shape: Sequence[int | None]) -> str:
@@ -212,6 +237,23 @@ def expect_finite(got: object, what: str, *, hint: str | None = None) -> torch.T
         raise ExerciseFailed(f"{what} contains NaN or inf ({count} of {tensor.numel()} values)",
                              got=describe(tensor), hint=hint)
     return tensor
+
+
+#: What to do when a loss is not a tensor at all (e.g. a float from ``.item()``).
+LOSS_TENSOR_HINT = ("build the loss with torch operations and return the tensor, not a Python number "
+                    "(.item() cuts the graph)")
+
+
+def expect_scalar(got: object, what: str, *, hint: str, tensor_hint: str = LOSS_TENSOR_HINT) -> torch.Tensor:
+    """``got`` if it is a finite 0-dim tensor (a loss), else a failure that says how to get one.
+
+    ``tensor_hint`` is the hint when ``got`` is no tensor; ``hint`` when it is not 0-dim.
+    """
+    __tracebackhide__ = True
+    tensor = expect_tensor(got, what, hint=tensor_hint)
+    expect_true(tensor.dim() == 0, f"{what} should be a single number (a 0-dim tensor)",
+                expected="a tensor of shape ()", got=f"a tensor of shape {tuple(tensor.shape)}", hint=hint)
+    return expect_finite(tensor, what)
 
 
 def _as_tensor(value: object, what: str, hint: str | None) -> torch.Tensor:

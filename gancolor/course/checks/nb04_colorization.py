@@ -28,44 +28,32 @@ from gancolor import losses
 from gancolor.course.checks._framework import (
     ExerciseFailed,
     Mistake,
+    all_zero,
     describe,
     diagnose,
     exercise,
-    expect_finite,
+    expect_scalar,
     expect_shape,
-    expect_tensor,
     expect_true,
+    gradients,
+    gradients_close,
+    show_number,
     tensors_close,
 )
 
 __all__ = ["unet_level", "pix2pix_discriminator_loss", "pix2pix_generator_loss"]
 
-# Two float32 computations of order 1 agree when they differ by less than this.
-_ATOL, _RTOL = 1e-5, 1e-4
-
-def _close(a: torch.Tensor, b: torch.Tensor, atol: float = _ATOL) -> bool:
-    return tensors_close(a, b, atol=atol, rtol=_RTOL)
-
 
 def _diagnose(got: torch.Tensor, expected: torch.Tensor, mistakes: Sequence[Mistake]) -> None:
     """Raise the failure of the first planted mistake that ``got`` reproduces, if any."""
     __tracebackhide__ = True
-    diagnose(got, expected, mistakes, close=_close, show=_num)
-
-
-def _num(value: torch.Tensor) -> str:
-    return f"{float(value.detach()):.4g}"
+    diagnose(got, expected, mistakes, show=show_number)
 
 
 def _scalar(value: object, what: str) -> torch.Tensor:
     """``value`` if it is a finite 0-dim tensor, else a failure that says how to get one."""
     __tracebackhide__ = True
-    tensor = expect_tensor(value, what, hint="build the loss with torch operations and return the tensor, "
-                                             "not a Python number (.item() cuts the graph)")
-    expect_true(tensor.dim() == 0, f"{what} should be a single number (a 0-dim tensor)",
-                expected="a tensor of shape ()", got=f"a tensor of shape {tuple(tensor.shape)}",
-                hint="average every term over all its elements with .mean()")
-    return expect_finite(tensor, what)
+    return expect_scalar(value, what, hint="average every term over all its elements with .mean()")
 
 
 # --------------------------------------------------------------------------------------
@@ -152,7 +140,7 @@ def _up_input_problem(up_in: torch.Tensor, skip: torch.Tensor, deep: torch.Tenso
                       channels: int) -> tuple[str, str] | None:
     """What is wrong with the tensor that went into self.up, if we recognise it."""
     n = skip.shape[0]
-    if deep is not None and up_in.shape == skip.shape and _close(up_in, deep + skip):
+    if deep is not None and up_in.shape == skip.shape and tensors_close(up_in, deep + skip):
         return ("you added the skip to the deeper output (h + skip): that is a ResNet-style skip. A U-Net "
                 "concatenates them, so the decoder gets both, side by side, as 2 x channels feature maps",
                 "torch.cat([h, skip], dim=1)")
@@ -191,11 +179,11 @@ def _check_level_call(student_cls: type, x: torch.Tensor, in_channels: int, chan
             raise _level_error(error, what) from error
         raise ExerciseFailed("self.down was never called: the level must start by downsampling x",
                              hint=_LEVEL_HINT)
-    expect_true(_close(record.inputs["down"], x), "self.down should get the level's input x",
+    expect_true(tensors_close(record.inputs["down"], x), "self.down should get the level's input x",
                 hint=_LEVEL_HINT)
     deep = record.outputs.get("inner") if record.calls["inner"] else None
     if record.calls["inner"]:
-        expect_true(_close(record.inputs["inner"], skip),
+        expect_true(tensors_close(record.inputs["inner"], skip),
                     "self.inner (the deeper levels) should get the downsampled features self.down(x)",
                     expected=describe(skip), got=describe(record.inputs["inner"]), hint=_LEVEL_HINT)
     if record.calls["up"] == 0:
@@ -217,21 +205,22 @@ def _check_level_call(student_cls: type, x: torch.Tensor, in_channels: int, chan
                              hint="h = self.inner(skip) runs the rest of the U-Net on the downsampled "
                                   "features")
     good = [torch.cat([deep, skip], dim=1), torch.cat([skip, deep], dim=1)]
-    if not any(_close(up_in, g) for g in good):
+    if not any(tensors_close(up_in, g) for g in good):
         for candidate, problem in [
             (torch.cat([deep, deep], dim=1),
              "you concatenated the deeper output with itself: the skip is missing"),
             (torch.cat([skip, skip], dim=1),
              "you concatenated the skip with itself: the deeper levels' output is missing"),
         ]:
-            if _close(up_in, candidate):
+            if tensors_close(up_in, candidate):
                 raise ExerciseFailed(problem, hint=_LEVEL_HINT)
         raise ExerciseFailed("self.up should get torch.cat([h, skip], dim=1), with h = self.inner(skip) and "
                              "skip = self.down(x)", expected=describe(good[0]), got=describe(up_in),
                              hint=_LEVEL_HINT)
     y = expect_shape(y, (x.shape[0], out_channels, *x.shape[2:]), f"the output of {what}",
                      hint="return self.up(...) as it is: the level maps (N, in, H, W) to (N, out, H, W)")
-    expect_true(_close(y, record.outputs["up"]), "the level should return the output of self.up unchanged",
+    expect_true(tensors_close(y, record.outputs["up"]),
+                "the level should return the output of self.up unchanged",
                 expected=describe(record.outputs["up"]), got=describe(y), hint=_LEVEL_HINT)
 
 
@@ -361,28 +350,16 @@ class _ConditionalD(nn.Module):
         fake = b.fake().detach()
         pairs = {"real": torch.cat([b.L, b.ab_real], dim=1), "fake": torch.cat([b.L, fake], dim=1)}
         for chunk in x.detach().split(n):
-            name = next((k for k, v in pairs.items() if _close(chunk, v)), None)
+            name = next((k for k, v in pairs.items() if tensors_close(chunk, v)), None)
             if name is None:
                 swapped = [torch.cat([ab, b.L], dim=1) for ab in (b.ab_real, fake)]
-                if any(_close(chunk, s) for s in swapped):
+                if any(tensors_close(chunk, s) for s in swapped):
                     raise ExerciseFailed("D got (ab, L): the lightness must come first, as the trainer "
                                          "and the shipped models have it", hint=_CAT_HINT)
                 raise ExerciseFailed("D should get L with the true colours, or L with the generated colours",
                                      expected="torch.cat([L, ab_real], 1) or torch.cat([L, ab_fake], 1)",
                                      got=describe(chunk), hint=_CAT_HINT)
             self.seen.append(name)
-
-
-def _grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in params]
-
-
-def _grads_close(got: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
-    return all(_close(g, e, atol=1e-6) for g, e in zip(got, expected, strict=True))
-
-
-def _all_zero(grads: list[torch.Tensor]) -> bool:
-    return all(not bool(g.abs().max() > 0) for g in grads)
 
 
 _D_HINT = ("real_logits = D(torch.cat([L, ab_real], 1)); "
@@ -413,7 +390,7 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     with torch.no_grad():
         real, fake = D.reference(b.ab_real), D.reference(ab_fake)
     expected = _d_reference(real, fake)
-    if not _close(got, expected):
+    if not tensors_close(got, expected):
         _diagnose(got, expected, [
             (lambda: _d_reference(fake, real), "you swapped the labels: D should call the true colours real "
              "(target 1) and the generated ones fake (target 0)",
@@ -432,7 +409,7 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
              "instead of taking the mean", "use .mean(): one loss per patch logit, averaged"),
         ])
         raise ExerciseFailed(f"{what} is not the discriminator loss of the pix2pix objective",
-                             expected=_num(expected), got=_num(got), hint=_D_HINT)
+                             expected=show_number(expected), got=show_number(got), hint=_D_HINT)
 
     # Gradients: D learns from both terms; nothing reaches G.
     b.zero_grad()
@@ -440,23 +417,23 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
                 hint="don't compute the logits under torch.no_grad() and don't call .item() or .detach() "
                      "on them; detach only ab_fake")
     got.backward()
-    g_grads = _grads(list(b.G.parameters()))
-    d_got = _grads(list(D.parameters()))
+    g_grads = gradients(list(b.G.parameters()))
+    d_got = gradients(list(D.parameters()))
     b.zero_grad()
     _d_reference(D.reference(b.ab_real), D.reference(b.fake().detach())).backward()
-    d_expected = _grads(list(D.parameters()))
+    d_expected = gradients(list(D.parameters()))
     b.zero_grad()
-    expect_true(_all_zero(g_grads), "the gradient of D's loss reaches the generator: the generated colours "
+    expect_true(all_zero(g_grads), "the gradient of D's loss reaches the generator: the generated colours "
                 "are not detached",
                 hint="use ab_fake.detach() inside D's loss. Otherwise loss_d.backward() also sends gradients "
                      "into G, which push G to make its colours easier to spot as fake, and it frees the "
                      "graph that G's own step still needs")
-    if not _grads_close(d_got, d_expected):
+    if not gradients_close(d_got, d_expected):
         b.zero_grad()
         _d_reference(D.reference(b.ab_real), D.reference(b.fake()).detach()).backward()
-        real_only = _grads(list(D.parameters()))
+        real_only = gradients(list(D.parameters()))
         b.zero_grad()
-        if _grads_close(d_got, real_only):
+        if gradients_close(d_got, real_only):
             raise ExerciseFailed("D gets no gradient from the fake term: its logits were computed without a "
                                  "graph (torch.no_grad() or .detach() on the logits)",
                                  hint="detach the colours, not the logits: "
@@ -490,7 +467,7 @@ def pix2pix_generator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     diff = ab_fake.detach() - b.ab_real
     l1 = diff.abs().mean()
     expected = adv + 100.0 * l1
-    if not _close(got, expected):
+    if not tensors_close(got, expected):
         _diagnose(got, expected, [
             (lambda: adv + l1, "the L1 term is not multiplied by λ = 100, so the adversarial term dominates "
              "and G's colours drift away from the truth", "return adversarial + lambda_l1 * l1"),
@@ -519,7 +496,7 @@ def pix2pix_generator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
              "G's is -E log D(L, G(L))", _G_HINT),
         ])
         raise ExerciseFailed(f"{what} is not the pix2pix generator loss with λ = 100 (the default)",
-                             expected=_num(expected), got=_num(got), hint=_G_HINT)
+                             expected=show_number(expected), got=show_number(got), hint=_G_HINT)
 
     # λ is an argument: 10 and 0 must be used.
     for lam in (10.0, 0.0):
@@ -527,11 +504,11 @@ def pix2pix_generator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
         value = _scalar(student_fn(D, b.L.clone(), b.ab_real.clone(), b.fake(), lambda_l1=lam),
                         f"pix2pix_generator_loss(..., lambda_l1={lam:g})")
         wanted = adv + lam * l1
-        if not _close(value, wanted):
-            ignored = _close(value, expected)
+        if not tensors_close(value, wanted):
+            ignored = tensors_close(value, expected)
             raise ExerciseFailed(f"with lambda_l1={lam:g} the loss should be adversarial + {lam:g} x L1"
                                  + (": your function ignores its lambda_l1 argument" if ignored else ""),
-                                 expected=_num(wanted), got=_num(value),
+                                 expected=show_number(wanted), got=show_number(value),
                                  hint="use the argument lambda_l1, don't write 100 into the formula")
 
     # Gradients: G learns through D (not detached) and through L1.
@@ -541,19 +518,19 @@ def pix2pix_generator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     expect_true(loss.requires_grad, "your loss is not connected to the generator: no gradient can train G",
                 hint="don't call .item(), .detach() or torch.no_grad() anywhere in G's loss")
     loss.backward()
-    g_got = _grads(list(b.G.parameters()))
+    g_got = gradients(list(b.G.parameters()))
     b.zero_grad()
     fake_now = b.fake()
     (losses.generator_loss(D.reference(fake_now)) + 100.0 * losses.l1_loss(fake_now, b.ab_real)).backward()
-    g_expected = _grads(list(b.G.parameters()))
+    g_expected = gradients(list(b.G.parameters()))
     b.zero_grad()
-    if not _grads_close(g_got, g_expected):
+    if not gradients_close(g_got, g_expected):
         fake_now = b.fake()
         (losses.generator_loss(D.reference(fake_now.detach())) + 100.0 * losses.l1_loss(fake_now, b.ab_real)
          ).backward()
-        l1_only = _grads(list(b.G.parameters()))
+        l1_only = gradients(list(b.G.parameters()))
         b.zero_grad()
-        if _grads_close(g_got, l1_only):
+        if gradients_close(g_got, l1_only):
             raise ExerciseFailed("no gradient reaches G through D: the generated colours were detached (or "
                                  "D's logits computed without a graph) in G's loss",
                                  hint="in G's loss D must see ab_fake itself: G learns by following D's "

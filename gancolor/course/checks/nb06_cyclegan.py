@@ -19,7 +19,7 @@ same answers whatever the global random state; nothing keeps a graph; ``size=0``
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -31,35 +31,24 @@ from gancolor.course.checks._framework import (
     describe,
     diagnose,
     exercise,
-    expect_finite,
+    expect_scalar,
     expect_shape,
     expect_tensor,
     expect_true,
+    gradients,
+    gradients_close,
+    show_number,
     tensors_close,
 )
 
 __all__ = ["cycle_consistency_loss", "image_pool"]
 
-_ATOL, _RTOL = 1e-5, 1e-4
-
-
-def _close(a: torch.Tensor, b: torch.Tensor, atol: float = _ATOL) -> bool:
-    return tensors_close(a, b, atol=atol, rtol=_RTOL)
-
-
-def _num(value: torch.Tensor) -> str:
-    return f"{float(value.detach()):.4g}"
-
 
 def _scalar(value: object, what: str) -> torch.Tensor:
     """``value`` if it is a finite 0-dim tensor, else a failure that says how to get one."""
     __tracebackhide__ = True
-    tensor = expect_tensor(value, what, hint="build the loss with torch operations and return the tensor, "
-                                             "not a Python number (.item() cuts the graph)")
-    expect_true(tensor.dim() == 0, f"{what} should be a single number (a 0-dim tensor)",
-                expected="a tensor of shape ()", got=f"a tensor of shape {tuple(tensor.shape)}",
-                hint="average each direction over all its elements with .mean(), then add the two")
-    return expect_finite(tensor, what)
+    return expect_scalar(value, what,
+                         hint="average each direction over all its elements with .mean(), then add the two")
 
 
 # --------------------------------------------------------------------------------------
@@ -160,14 +149,6 @@ def _cycle_mistakes(G: nn.Module, F: nn.Module, a: torch.Tensor, b: torch.Tensor
     ]
 
 
-def _grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in params]
-
-
-def _grads_close(got: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
-    return all(_close(g, e, atol=1e-6) for g, e in zip(got, expected, strict=True))
-
-
 def _zero_grad(*modules: nn.Module) -> None:
     for module in modules:
         for p in module.parameters():
@@ -189,10 +170,10 @@ def cycle_consistency_loss(student_fn: Callable[..., torch.Tensor]) -> None:
         got = _scalar(student_fn(G_AB, G_BA, a.clone(), b.clone()), f"{what} for images of shape {shape}")
         with torch.no_grad():
             expected = _cycle_reference(G_AB, G_BA, a, b)
-        if not _close(got, expected):
-            diagnose(got, expected, _cycle_mistakes(G_AB, G_BA, a, b), close=_close, show=_num)
+        if not tensors_close(got, expected):
+            diagnose(got, expected, _cycle_mistakes(G_AB, G_BA, a, b), show=show_number)
             raise ExerciseFailed(f"{what} for images of shape {shape} is not the cycle-consistency loss",
-                                 expected=_num(expected), got=_num(got), hint=_CYCLE_HINT)
+                                 expected=show_number(expected), got=show_number(got), hint=_CYCLE_HINT)
 
     # Gradients: both generators learn from both cycles.
     a, b = torch.rand(2, 3, 8, 8) * 2 - 1, torch.rand(2, 3, 8, 8) * 2 - 1
@@ -202,14 +183,14 @@ def cycle_consistency_loss(student_fn: Callable[..., torch.Tensor]) -> None:
                 "your loss is not connected to the generators: no gradient can train them",
                 hint="don't call .item(), .detach() or torch.no_grad() in the loss")
     loss.backward()
-    got_ab, got_ba = _grads(list(G_AB.parameters())), _grads(list(G_BA.parameters()))
+    got_ab, got_ba = gradients(list(G_AB.parameters())), gradients(list(G_BA.parameters()))
     _zero_grad(G_AB, G_BA)
     _cycle_reference(G_AB, G_BA, a, b).backward()
-    want_ab, want_ba = _grads(list(G_AB.parameters())), _grads(list(G_BA.parameters()))
+    want_ab, want_ba = gradients(list(G_AB.parameters())), gradients(list(G_BA.parameters()))
     _zero_grad(G_AB, G_BA)
     for name, got_g, want_g, first, cycle in [("G_AB", got_ab, want_ab, "G_AB(real_a)", "A -> B -> A"),
                                               ("G_BA", got_ba, want_ba, "G_BA(real_b)", "B -> A -> B")]:
-        if not _grads_close(got_g, want_g):
+        if not gradients_close(got_g, want_g):
             raise ExerciseFailed(
                 f"the gradient of your loss with respect to {name}'s weights is not the expected one: in the "
                 f"{cycle} cycle the gradient must flow back through both generators (was {first} detached, "
@@ -221,12 +202,12 @@ def cycle_consistency_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     a, b = torch.rand(2, 3, 4, 4) - 0.5, torch.rand(2, 3, 4, 4) - 0.5
     inverse = _scalar(student_fn(_Affine(2.0, 0.0), _Affine(0.5, 0.0), a.clone(), b.clone()), what)
     expect_true(abs(float(inverse)) < 1e-5, "two generators that undo each other (G_AB(x) = 2x, "
-                "G_BA(y) = y / 2) should have a cycle loss of 0", expected="0", got=_num(inverse),
+                "G_BA(y) = y / 2) should have a cycle loss of 0", expected="0", got=show_number(inverse),
                 hint=_CYCLE_HINT)
     shifted = _scalar(student_fn(_Affine(1.0, 0.25), _Affine(1.0, 0.0), a.clone(), b.clone()), what)
     expect_true(abs(float(shifted) - 0.5) < 1e-5, "with G_AB(x) = x + 0.25 and G_BA(y) = y, both round trips "
                 "are off by 0.25 everywhere: the loss should be 0.25 + 0.25 = 0.5", expected="0.5",
-                got=_num(shifted), hint=_CYCLE_HINT)
+                got=show_number(shifted), hint=_CYCLE_HINT)
 
 
 # --------------------------------------------------------------------------------------

@@ -25,30 +25,24 @@ import torch
 
 from gancolor.course.checks._framework import (
     ExerciseFailed,
+    all_zero,
     describe,
     diagnose,
     exercise,
     expect_finite,
+    expect_scalar,
     expect_shape,
     expect_tensor,
     expect_true,
+    gradients,
+    gradients_close,
+    show_number,
     tensors_close,
 )
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.unet import run_decoder
 
 __all__ = ["multitask_loss", "multitask_forward"]
-
-_ATOL, _RTOL = 1e-5, 1e-4
-
-
-def _close(a: torch.Tensor, b: torch.Tensor, atol: float = _ATOL) -> bool:
-    return tensors_close(a, b, atol=atol, rtol=_RTOL)
-
-
-def _num(value: torch.Tensor) -> str:
-    return f"{float(value.detach()):.4g}"
-
 
 # --------------------------------------------------------------------------------------
 # 7.1 the multi-task loss
@@ -76,12 +70,10 @@ class _Jobs:
 
 def _scalar_loss(value: object, what: str) -> torch.Tensor:
     __tracebackhide__ = True
-    tensor = expect_tensor(value, what, hint="return the tensor itself (torch operations only): .item() or "
-                                             "float() cut the graph, and nothing could be trained")
-    expect_true(tensor.dim() == 0, f"{what} should be a single number (a 0-dim tensor)",
-                expected="a tensor of shape ()", got=f"a tensor of shape {tuple(tensor.shape)}",
-                hint="a weighted sum of scalar losses is a scalar: don't stack them into a vector")
-    return expect_finite(tensor, what)
+    return expect_scalar(value, what,
+                         tensor_hint="return the tensor itself (torch operations only): .item() or float() "
+                                     "cut the graph, and nothing could be trained",
+                         hint="a weighted sum of scalar losses is a scalar: don't stack them into a vector")
 
 
 def _expect_value_error(student_fn: Callable, losses: Mapping[str, torch.Tensor],
@@ -129,7 +121,7 @@ def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     got = _scalar_loss(student_fn(jobs.losses(), dict(weights)), what)
     c, s = 2.75, 3.5
     expected = torch.tensor(1.0 * c + 0.25 * s)
-    if not _close(got, expected):
+    if not tensors_close(got, expected):
         diagnose(got, expected, [
             (lambda: torch.tensor(0.25 * c + 1.0 * s), "you swapped the weights: each job's loss must be "
              "multiplied by its own weight", "weights['colour'] * losses['colour'] + ..."),
@@ -147,23 +139,23 @@ def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
              "loop over every job: sum(weights[name] * loss for name, loss in losses.items())"),
             (lambda: torch.tensor(1.0 * c * 0.25 * s), "you multiplied the weighted losses together: the "
              "jobs' losses add up", "sum(weights[name] * loss for name, loss in losses.items())"),
-        ], close=_close, show=_num)
-        raise ExerciseFailed(f"{what} is not the weighted sum Σ_k w_k J_k", expected=_num(expected),
-                             got=_num(got), hint=_LOSS_HINT)
+        ], show=show_number)
+        raise ExerciseFailed(f"{what} is not the weighted sum Σ_k w_k J_k", expected=show_number(expected),
+                             got=show_number(got), hint=_LOSS_HINT)
 
     # The same dicts, the weights listed in the other order: pair by name, not by position.
     jobs.zero_grad()
     reordered = {"style": 0.25, "colour": 1.0}
     got = _scalar_loss(student_fn(jobs.losses(), reordered), what.replace("{'colour': 1.0, 'style': 0.25}",
                                                                           "{'style': 0.25, 'colour': 1.0}"))
-    if not _close(got, expected):
+    if not tensors_close(got, expected):
         positional = torch.tensor(0.25 * c + 1.0 * s)
         why = ("you paired losses and weights by position (zip over the two dicts' values), so the colour "
-               "loss got the style weight" if _close(got, positional)
+               "loss got the style weight" if tensors_close(got, positional)
                else "look each weight up by its job's name")
         problem = ("with the weights listed in another order ({'style': 0.25, 'colour': 1.0}) your loss "
                    "changes: " + why)
-        raise ExerciseFailed(problem, expected=_num(expected), got=_num(got),
+        raise ExerciseFailed(problem, expected=show_number(expected), got=show_number(got),
                              hint="for name, loss in losses.items(): ... weights[name] * loss")
 
     # Gradients: each job's parameters get w_k times their own loss's gradient.
@@ -177,7 +169,7 @@ def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     for name, param, weight in (("colour", jobs.p_colour, 2.0), ("style", jobs.p_style, 0.5)):
         wanted = weight * 2.0 * param.detach()
         got_grad = torch.zeros_like(param) if param.grad is None else param.grad
-        expect_true(_close(got_grad, wanted, atol=1e-6),
+        expect_true(tensors_close(got_grad, wanted, atol=1e-6),
                     f"the gradient reaching the {name} job's parameters should be w_{name} times the "
                     f"gradient of its own loss (w_{name} = {weight:g})",
                     expected=describe(wanted), got=describe(got_grad),
@@ -188,17 +180,18 @@ def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     jobs.zero_grad()
     loss = _scalar_loss(student_fn(jobs.losses(), {"colour": 0.0, "style": 1.0}),
                         "multitask_loss(..., {'colour': 0.0, 'style': 1.0})")
-    expect_true(_close(loss, torch.tensor(3.5)), "with w_colour = 0 the loss should be the style job's alone",
-                expected="3.5", got=_num(loss), hint=_LOSS_HINT)
+    expect_true(tensors_close(loss, torch.tensor(3.5)),
+                "with w_colour = 0 the loss should be the style job's alone",
+                expected="3.5", got=show_number(loss), hint=_LOSS_HINT)
 
     # Any number of jobs, any names.
     three = {"colour": torch.tensor(1.0), "style": torch.tensor(2.0), "depth": torch.tensor(4.0)}
     got = _scalar_loss(student_fn(dict(three), {"depth": 0.5, "colour": 3.0, "style": 1.0}),
                        "multitask_loss with three jobs")
-    expect_true(_close(got, torch.tensor(7.0)),
+    expect_true(tensors_close(got, torch.tensor(7.0)),
                 "with three jobs ({'colour': 1, 'style': 2, 'depth': 4}, weights 3, 1, 0.5) the loss should "
                 "be 3·1 + 1·2 + 0.5·4 = 7: don't write the two job names into the function",
-                expected="7", got=_num(got), hint=_LOSS_HINT)
+                expected="7", got=show_number(got), hint=_LOSS_HINT)
 
     # Validation: every mistake a caller can make is a ValueError.
     two = {"colour": torch.tensor(1.0), "style": torch.tensor(2.0)}
@@ -257,16 +250,7 @@ def _pair(value: object, what: str, n: int, size: tuple[int, int]) -> tuple[torc
 
 
 def _encoder_grads(model: MultiTaskGenerator) -> list[torch.Tensor]:
-    return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone()
-            for p in model.encoder.parameters()]
-
-
-def _grads_close(got: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
-    return all(_close(g, e, atol=1e-6) for g, e in zip(got, expected, strict=True))
-
-
-def _all_zero(grads: list[torch.Tensor]) -> bool:
-    return all(not bool(g.abs().max() > 0) for g in grads)
+    return gradients(model.encoder.parameters())
 
 
 @exercise("7.2", "encode once, decode twice", hint=_FORWARD_HINT)
@@ -295,12 +279,12 @@ def multitask_forward(student_fn: Callable[..., tuple[torch.Tensor, torch.Tensor
             ab_ref, style_ref = model(x)
         expect_finite(ab, f"the colour output of {what}")
         expect_finite(style, f"the style output of {what}")
-        expect_true(_close(ab, ab_ref), f"the colour output of {what} is not the colour head's answer",
+        expect_true(tensors_close(ab, ab_ref), f"the colour output of {what} is not the colour head's answer",
                     expected=describe(ab_ref), got=describe(ab), hint=_FORWARD_HINT)
-        if not _close(style, style_ref):
+        if not tensors_close(style, style_ref):
             with torch.no_grad():
                 direct = torch.tanh(run_decoder(model.style_decoder, model.encode(x)))
-            if _close(style, direct):
+            if tensors_close(style, direct):
                 raise ExerciseFailed(f"the style output of {what} ignores the gray photo: the style head is "
                                      "residual, winter = tanh(atanh(gray) + h)",
                                      hint="pass L_n to the style head: model.decode(features, 'style', L_n)")
@@ -324,9 +308,9 @@ def multitask_forward(student_fn: Callable[..., tuple[torch.Tensor, torch.Tensor
         (model(x)[index] - target).abs().mean().backward()
         wanted = _encoder_grads(model)
         model.zero_grad(set_to_none=True)
-        if _grads_close(got, wanted):
+        if gradients_close(got, wanted):
             continue
-        if _all_zero(got) and decoder_got:
+        if all_zero(got) and decoder_got:
             raise ExerciseFailed(f"the {head} head's gradient does not reach the shared encoder: its decoder "
                                  "got the features detached (or computed without a graph)",
                                  hint="don't detach the features: the encoder is shared precisely so that "

@@ -44,11 +44,7 @@ from gancolor.hints import Hint, hints_to_maps
 
 __all__ = ["simulate_hints", "hint_maps"]
 
-_ATOL = 1e-5
-
-
-def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return tensors_close(a, b, atol=_ATOL, rtol=1e-4)
+_ATOL = 1e-5  # tensors_close's absolute tolerance, for the NumPy comparisons
 
 
 def _maps(result: object, what: str, n: int, height: int, width: int, hint: str
@@ -191,10 +187,10 @@ def _one_hint(student_fn: Callable, height: int, width: int, size: int) -> None:
         got = hint_ab[i, :, rows, cols]
         patch = ab_n[i, :, rows, cols]
         expected = patch.mean(dim=(1, 2), keepdim=True).expand_as(patch)
-        if _close(got, expected):
+        if tensors_close(got, expected):
             continue
         mistakes = _fill_mistakes(ab_n, i, top, left, size)
-        diagnose(got, expected, mistakes, close=_close)
+        diagnose(got, expected, mistakes)
         raise ExerciseFailed(f"{what}: the hint of image {i} (rows {top}-{top + size - 1}, columns "
                              f"{left}-{left + size - 1}) should hold the mean ground-truth ab over that "
                              "square",
@@ -407,7 +403,7 @@ def _compare_maps(student_fn: Callable, hints: Sequence[Hint], height: int, widt
                              f"column {int(cols[0])}",
                              expected=f"{int(want_mask[0, 0, rows[0], cols[0]])} there",
                              got=f"{int(got_mask[0, 0, rows[0], cols[0]])}", hint=_MAPS_HINT)
-    if _close(got_ab, want_ab):
+    if tensors_close(got_ab, want_ab):
         return
     mistakes: list[Mistake] = [
         (lambda: _painted(hints, height, width, size, scale=1.0),
@@ -428,7 +424,7 @@ def _compare_maps(student_fn: Callable, hints: Sequence[Hint], height: int, widt
     def show(ab: torch.Tensor) -> str:
         return f"ab_n ({float(ab[0, 0, r, c]):.4g}, {float(ab[0, 1, r, c]):.4g}) at row {r}, column {c}"
 
-    diagnose(got_ab, want_ab, mistakes, close=_close, show=show)
+    diagnose(got_ab, want_ab, mistakes, show=show)
     raise ExerciseFailed(f"{what}: hint_ab is wrong at row {r}, column {c}",
                          expected=f"ab_n ({float(want_ab[0, 0, r, c]):.4g}, "
                                   f"{float(want_ab[0, 1, r, c]):.4g})",
