@@ -86,7 +86,8 @@ def _machine() -> str:
         pass
     return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
             f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
-            f"load average at the start {os.getloadavg()[0]:.1f} (other jobs sharing the cores slow every figure)")
+            f"load average at the start {os.getloadavg()[0]:.1f} "
+            "(other jobs sharing the cores slow every figure)")
 
 
 def main() -> int:
@@ -102,7 +103,7 @@ def main() -> int:
     large = train_step_seconds(256, 1, args.repeats)
     rows.append(("training step, GAN, 256x256, batch 1", f"{large * 1000:.0f} ms"))
     whole, in_memory, megapixels = colorize_seconds(max(2, args.repeats // 2))
-    rows.append((f"`gancolor colorize` 4000x3000 JPEG, whole command", f"{whole:.2f} s"))
+    rows.append(("`gancolor colorize` 4000x3000 JPEG, whole command", f"{whole:.2f} s"))
     rows.append(("colorize in memory (predict + upsample + Lab->RGB)",
                  f"{in_memory:.2f} s = {megapixels / in_memory:.1f} MP/s"))
 

@@ -11,7 +11,8 @@ from gancolor.inference import Colorizer, default_checkpoint, load_colorizer
 
 __all__ = ["run_demo", "demo_colorizers", "pick_showcase"]
 
-#: Steps of the fallback models trained when no shipped checkpoint exists (under 3 minutes for both on 2 CPU cores).
+#: Steps of the fallback models trained when no shipped checkpoint exists
+#: (under 3 minutes for both on 2 CPU cores).
 FALLBACK_STEPS = 250
 
 
@@ -53,16 +54,17 @@ def demo_colorizers() -> dict[str, Colorizer]:
 def pick_showcase(ambiguous: torch.Tensor, origin: list[str], rows: int) -> list[int]:
     """Indices to show: scenes with the largest ambiguous objects, then photos, alternating."""
     areas = ambiguous.flatten(1).sum(1)
-    scenes = [i for i in areas.argsort(descending=True).tolist() if origin[i].startswith("scene") and areas[i] > 0]
+    by_area = areas.argsort(descending=True).tolist()
+    scenes = [i for i in by_area if origin[i].startswith("scene") and areas[i] > 0]
     photos = [i for i, name in enumerate(origin) if name.startswith("photo")]
     photos = photos[:: max(1, len(photos) // max(1, rows // 2))]
-    chosen = [i for pair in zip(scenes, photos) for i in pair]
+    chosen = [i for pair in zip(scenes, photos, strict=False) for i in pair]
     chosen += [i for i in scenes + photos if i not in chosen]
     return chosen[:rows]
 
 
 def run_demo(out: Path = Path("demo.png"), rows: int = 8) -> int:
-    """Colorize the embedded test split: write ``out`` (gray | L1 only | GAN | ground truth), print a table."""
+    """Colorize the embedded test split: write ``out`` (gray | L1 only | GAN | truth), print a table."""
     from gancolor.data import load_embedded
     from gancolor.evaluate import colorize_images, evaluate_colorizers, format_table, gray_baseline
     from gancolor.viz import comparison_grid

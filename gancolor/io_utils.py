@@ -26,7 +26,9 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     # The temporary name ends in the target's suffix so that writers which pick a format
     # from the file name (PIL, matplotlib) write the right one.
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.tmp-", suffix=suffix if suffix is not None else target.suffix, dir=target.parent
+        prefix=f".{target.name}.tmp-",
+        suffix=suffix if suffix is not None else target.suffix,
+        dir=target.parent,
     )
     os.close(fd)
     tmp = Path(tmp_name)

@@ -23,7 +23,8 @@ def tiny_colorizer(tmp_path_factory) -> Path:
     """A small colorizer file written by the package's own trainer and exporter (a few steps)."""
     from gancolor.train import ColorizeConfig, export_colorizer, train_colorizer
 
-    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    seeded = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=seeded)
     config = ColorizeConfig(image_size=32, batch_size=4, width=8, depth=3)
     trainer, _ = train_colorizer(config, images, steps=2, progress=False)
     path = tmp_path_factory.mktemp("ckpt") / "colorizer.pt"
@@ -115,7 +116,8 @@ def test_corrupt_checkpoint_is_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint at all")
     Image.fromarray(_photo(20, 20)).save(tmp_path / "a.png")
-    status = main(["colorize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "--checkpoint", str(bad)])
+    status = main(["colorize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"),
+                   "--checkpoint", str(bad)])
     err = capsys.readouterr().err
     assert status == 1
     assert err.count("\n") == 1 and "bad.pt" in err and "Traceback" not in err

@@ -13,7 +13,6 @@ shuffle apart to get unpaired domains. Photos do not change with the season.
 from __future__ import annotations
 
 import hashlib
-
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
