@@ -41,11 +41,18 @@ WORLD = 2
 
 
 def random_images(n: int, size: int, seed: int) -> torch.Tensor:
-    """(n, 3, size, size) uint8 smooth colour blobs."""
+    """(n, 3, size, size) uint8 colour blobs with a pixel texture.
+
+    The texture matters: on smooth blobs the tiny generators' deep feature maps (4 x 4 at 16 px)
+    are nearly constant, instance norm turns them into rounding noise, and Adam's first steps
+    (about lr * sign(gradient)) then follow that noise: 1 and 2 processes, which sum in a
+    different order, would differ by 2 lr in such weights for no reason DDP is responsible for.
+    """
     g = torch.Generator().manual_seed(seed)
     small = torch.rand(n, 3, 4, 4, generator=g)
     smooth = nn.functional.interpolate(small, size=(size, size), mode="bilinear")
-    return (smooth * 255).round().to(torch.uint8)
+    texture = 0.3 * torch.rand(n, 3, size, size, generator=g)
+    return ((0.7 * smooth + texture) * 255).round().to(torch.uint8)
 
 
 def tiny_domains() -> UnpairedDomains:
@@ -158,8 +165,8 @@ def _free_port() -> int:
 
 def _record_writes(writes: list[str]) -> None:
     """Note every file this process writes through the package (checkpoints, models, curves, history)."""
+    import gancolor.model_files
     import gancolor.train.checkpoint
-    import gancolor.train.cyclegan
     import gancolor.viz
 
     def recording(function, describe):
@@ -168,7 +175,7 @@ def _record_writes(writes: list[str]) -> None:
             return function(*args, **kwargs)
         return wrapper
 
-    for module in (gancolor.train.checkpoint, gancolor.train.cyclegan):
+    for module in (gancolor.train.checkpoint, gancolor.model_files):
         module.atomic_torch_save = recording(module.atomic_torch_save, lambda obj, path: path)
     gancolor.viz.plot_losses = recording(gancolor.viz.plot_losses, lambda *a, path=None, **k: path)
     pathlib.Path.write_text = recording(pathlib.Path.write_text, lambda self, *a, **k: self)
