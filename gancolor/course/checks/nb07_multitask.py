@@ -1,6 +1,6 @@
 """Checks of notebook 07, one model for two jobs: the multi-task loss and the shared-encoder forward.
 
-7.1 runs the student's ``multitask_loss(losses, weights)`` on job losses that are functions of
+7.2 runs the student's ``multitask_loss(losses, weights)`` on job losses that are functions of
 two small parameter tensors, with weights that tell every typical mistake apart: the weights
 swapped, an unweighted sum, the weighted mean over the jobs or over the weights, one job left out.
 It passes the weights in another key order than the losses (a ``zip`` over the two dicts' values
@@ -9,7 +9,7 @@ loss's gradient, none at all for a job of weight 0), a third job, and the valida
 missing or extra weight, a negative, NaN or infinite weight and a loss that is not a single
 number must each raise ``ValueError`` naming the problem.
 
-7.2 runs the student's ``multitask_forward(model, L_n)`` on a small
+7.1 runs the student's ``multitask_forward(model, L_n)`` on a small
 :class:`~gancolor.models.multitask.MultiTaskGenerator` and counts with a hook how often its
 encoder runs: once (encode once, decode twice). It compares both outputs with the model's own
 forward, in the order (ab, style), and the gradients that each head sends back into the shared
@@ -45,7 +45,7 @@ from gancolor.models.unet import run_decoder
 __all__ = ["multitask_loss", "multitask_forward"]
 
 # --------------------------------------------------------------------------------------
-# 7.1 the multi-task loss
+# 7.2 the multi-task loss
 # --------------------------------------------------------------------------------------
 
 _LOSS_HINT = ("return sum(weights[name] * loss for name, loss in losses.items()), after checking that the "
@@ -109,7 +109,7 @@ def _describe_mapping(losses: Mapping[str, torch.Tensor]) -> str:
     return "{" + ", ".join(items) + "}"
 
 
-@exercise("7.1", "multi-task loss", hint=_LOSS_HINT)
+@exercise("7.2", "multi-task loss", hint=_LOSS_HINT)
 def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     """``student_fn(losses, weights)``: Σ_k weights[k] * losses[k], a scalar tensor, with ValueError for a
     missing or extra weight, a weight that is negative or not finite, or a loss that is not a 0-dim
@@ -211,7 +211,7 @@ def multitask_loss(student_fn: Callable[..., torch.Tensor]) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# 7.2 encode once, decode twice
+# 7.1 encode once, decode twice
 # --------------------------------------------------------------------------------------
 
 _FORWARD_HINT = ("features = model.encode(L_n); return model.decode(features, 'ab'), "
@@ -253,7 +253,7 @@ def _encoder_grads(model: MultiTaskGenerator) -> list[torch.Tensor]:
     return gradients(model.encoder.parameters())
 
 
-@exercise("7.2", "encode once, decode twice", hint=_FORWARD_HINT)
+@exercise("7.1", "encode once, decode twice", hint=_FORWARD_HINT)
 def multitask_forward(student_fn: Callable[..., tuple[torch.Tensor, torch.Tensor]]) -> None:
     """``student_fn(model, L_n)`` for a MultiTaskGenerator ``model``: ``(ab_n, style)`` as ``model(L_n)``,
     with the encoder run once and gradients from both heads reaching it."""
