@@ -21,7 +21,6 @@ from gancolor.train.multitask import (
     MultiTaskTrainer,
     export_multitask,
     multitask_loss,
-    train_multitask,
 )
 from gancolor.train.sampling import StepSampler, derive_seed, random_crops_and_flips, step_generator
 from gancolor.train.schedule import linear_decay
@@ -56,5 +55,4 @@ __all__ = [
     "train_colorizer",
     "train_cyclegan",
     "train_dcgan",
-    "train_multitask",
 ]

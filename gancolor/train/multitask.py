@@ -60,7 +60,6 @@ from gancolor.models.resnet import ResnetGenerator
 from gancolor.multitask import MULTITASK_FORMAT
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.image_pool import ImagePool
-from gancolor.train.loop import History, fit
 from gancolor.train.sampling import (
     StepSampler,
     data_fingerprint,
@@ -76,7 +75,6 @@ __all__ = [
     "multitask_loss",
     "job_gradient_norms",
     "export_multitask",
-    "train_multitask",
     "lightness_n",
     "LOSS_NAMES",
 ]
@@ -429,23 +427,3 @@ def export_multitask(trainer: MultiTaskTrainer, path: str | os.PathLike, half: b
                               else 4 * trainer.config.image_size),
     })
 
-
-def train_multitask(
-    config: MultiTaskConfig,
-    domains: UnpairedDomains,
-    out_dir: str | os.PathLike | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    *,
-    device: str | torch.device | None = None,
-    checkpoint_every: int = 500,
-) -> tuple[MultiTaskTrainer, History]:
-    """Build a :class:`MultiTaskTrainer` and :func:`fit` it for ``config.steps`` steps.
-
-    With ``out_dir``, ``out_dir/checkpoint.pt`` is kept up to date (``resume=True`` continues it).
-    Export the result with :func:`export_multitask`.
-    """
-    trainer = MultiTaskTrainer(config, domains, device=device)
-    history = fit(trainer, config.steps, out_dir=out_dir, resume=resume, checkpoint_every=checkpoint_every,
-                  progress=progress)
-    return trainer, history
