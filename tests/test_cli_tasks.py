@@ -201,7 +201,7 @@ def test_presets_tiny_and_full():
     from gancolor.train.presets import preset_config
 
     tiny, steps = preset_config("cyclegan", "tiny", num_examples=3000)
-    assert (tiny.image_size, tiny.n_blocks, steps, tiny.steps, tiny.decay_steps) == (64, 6, 2000, 2000, 1000)
+    assert (tiny.image_size, tiny.n_blocks, steps, tiny.steps, tiny.decay_steps) == (64, 6, 6000, 6000, 3000)
     full, steps = preset_config("cyclegan", "full", num_examples=1334)
     assert (full.image_size, full.width, full.n_blocks, full.batch_size) == (256, 64, 9, 1)
     assert steps == 200 * 1334 and full.decay_steps == 100 * 1334  # 100 epochs constant + 100 decaying

@@ -50,7 +50,7 @@ _PRESETS: dict[str, dict[str, Preset]] = {
         "full": Preset(overrides=_PIX2PIX_FULL, epochs=200),
     },
     "cyclegan": {
-        "tiny": Preset(steps=2000),
+        "tiny": Preset(steps=6000),
         "full": Preset(overrides=_CYCLEGAN_FULL, epochs=200, decay_epochs=100),
     },
     "multitask": {
