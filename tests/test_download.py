@@ -498,3 +498,45 @@ def test_download_command(server, tmp_path, capsys):
         download_command(["toyset", "nope"], tmp_path, registry=registry)
     with pytest.raises(DataError, match="--list"):
         download_command([], tmp_path, registry=registry)
+
+
+def _png(seed: int, size: int = 24) -> bytes:
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_downloaded_dataset_trains_by_name_from_the_cli(server, tmp_path, monkeypatch, capsys):
+    """`gancolor download NAME` then `gancolor train cyclegan --data NAME`, as a user would run them."""
+    import gancolor.data.registry as registry_module
+    from gancolor.cli import main
+
+    base, state = server
+    files = {f"toyset/{split}/{i}.png": _png(10 * len(split) + i)
+             for split in ("trainA", "trainB", "testA", "testB") for i in range(3)}
+    data = make_zip(files)
+    state.files["/toyset.zip"] = data
+    registry_file = tmp_path / "registry.json"
+    registry_file.write_text(json.dumps({"datasets": [entry_json("toyset", f"{base}/toyset.zip", data)]}))
+    monkeypatch.setattr(registry_module, "default_registry_path", lambda: registry_file)
+    monkeypatch.setenv("GANCOLOR_CACHE", str(tmp_path / "cache"))
+
+    assert main(["train", "cyclegan", "--data", "toyset", "--out", str(tmp_path / "r0"), "--steps", "1"]) == 1
+    assert "gancolor download toyset" in capsys.readouterr().err  # not downloaded yet: says what to run
+    assert main(["download", "toyset"]) == 0
+    assert "sha256 verified" in capsys.readouterr().out
+    run = tmp_path / "run"
+    tiny = ["train", "cyclegan", "--data", "toyset", "--out", str(run), "--steps", "2", "--width", "8",
+            "--blocks", "1", "--checkpoint-every", "1", "--image-size"]
+    assert main(tiny + ["16"]) == 1  # too small for the 70 x 70 PatchGAN: one line, nothing written
+    err = capsys.readouterr().err
+    assert "image_size 16 is too small" in err and err.count("\n") == 1 and not run.exists()
+    assert main(tiny + ["24"]) == 0
+    assert (run / "stylizer.pt").is_file()
+    assert "toyset" in capsys.readouterr().out
+    from gancolor.stylize import load_stylizer
+
+    assert load_stylizer(run / "stylizer.pt").meta["steps"] == 2

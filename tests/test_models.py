@@ -288,3 +288,17 @@ def test_receptive_field_closed_form():
     # Two stride-1 4x4 convs see 7 pixels; each stride-2 4x4 conv before them maps r to 2r + 2,
     # so r + 2 doubles from 9: R(n) = 9 * 2**n - 2.
     assert [receptive_field(n) for n in range(1, 7)] == [9 * 2**n - 2 for n in range(1, 7)]
+
+
+@pytest.mark.parametrize("n_layers", [1, 2, 3])
+def test_patchgan_min_size_is_the_smallest_trainable_crop(n_layers):
+    from gancolor.models.patchgan import check_crop_size
+
+    D = PatchDiscriminator(3, width=4, n_layers=n_layers, norm="instance").train()
+    size = D.min_size
+    assert D(torch.zeros(2, 3, size, size)).shape[-1] >= 1
+    with pytest.raises((ValueError, RuntimeError)):
+        D(torch.zeros(2, 3, size - 1, size - 1))
+    check_crop_size(D, size)
+    with pytest.raises(ValueError, match=f"at least {size}"):
+        check_crop_size(D, size - 1)

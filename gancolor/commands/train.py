@@ -25,6 +25,15 @@ from gancolor.errors import UserError
 __all__ = ["train_colorize", "train_cyclegan", "train_multitask"]
 
 
+
+def _build(trainer_class: type, *args: Any, **kwargs: Any) -> Any:
+    """``trainer_class(*args, **kwargs)``; settings it refuses (ValueError) become a one-line error."""
+    try:
+        return trainer_class(*args, **kwargs)
+    except ValueError as error:
+        raise UserError(f"{trainer_class.__name__}: {error}") from None
+
+
 def _settings(args: argparse.Namespace, task: str, num_examples: int, **options: Any) -> tuple[Any, int]:
     """The task's config and step count: the preset, then the options the user gave (None = not given).
 
@@ -124,7 +133,7 @@ def train_colorize(args: argparse.Namespace) -> int:
         images, _ = load_images(args.data, split="train", size=config.image_size)
         config, steps = _settings(args, "colorize", len(images), **options)
         kind = ("L1-only" if config.l1_only else "GAN") + (" hint" if config.hints else "")
-        trainer = ColorizationTrainer(config, images, device=device)
+        trainer = _build(ColorizationTrainer, config, images, device=device)
         inference_size = args.inference_size or 4 * config.image_size
         colorizer_path = _fit_and_export(
             trainer, steps, args, lambda out: export_colorizer(trainer, out / "colorizer.pt",
@@ -157,7 +166,7 @@ def train_cyclegan(args: argparse.Namespace) -> int:
         config, _ = _settings(args, "cyclegan", 1, **options)
         domains = load_domains(args.data, "train", config.image_size)
         config, steps = _settings(args, "cyclegan", max(len(domains.a), len(domains.b)), **options)
-        trainer = CycleGANTrainer(config, domains, device=device)
+        trainer = _build(CycleGANTrainer, config, domains, device=device)
         names = "2".join(domains.names)
         stylizer_path = _fit_and_export(
             trainer, steps, args, lambda out: export_stylizer(trainer, out / "stylizer.pt",
@@ -187,7 +196,7 @@ def train_multitask(args: argparse.Namespace) -> int:
     config, _ = _settings(args, "multitask", 1, **options)
     domains = load_domains(args.data, "train", config.image_size)
     config, steps = _settings(args, "multitask", max(len(domains.a), len(domains.b)), **options)
-    trainer = MultiTaskTrainer(config, domains, device=args.device)
+    trainer = _build(MultiTaskTrainer, config, domains, device=args.device)
     model_path = _fit_and_export(
         trainer, steps, args, lambda out: export_multitask(trainer, out / "multitask.pt"),
         f"a multi-task colorizer + {'2'.join(domains.names)} stylizer on {len(domains.a)} + "

@@ -24,7 +24,7 @@ from torch import nn
 
 from gancolor.models.init import NORMS, apply_spectral_norm, check_choice, init_weights, make_norm, uses_bias
 
-__all__ = ["PatchDiscriminator", "receptive_field", "conv_receptive_field"]
+__all__ = ["PatchDiscriminator", "check_crop_size", "receptive_field", "conv_receptive_field"]
 
 
 class PatchDiscriminator(nn.Module):
@@ -72,6 +72,22 @@ class PatchDiscriminator(nn.Module):
             apply_spectral_norm(self)
 
     @property
+    def min_size(self) -> int:
+        """The smallest input side it can train on: at least one output logit, and more than one
+        pixel in every normalised map (instance norm of a 1 x 1 map is undefined)."""
+        n_layers, normalised = self.config["n_layers"], self.config["norm"] != "none"
+        for size in range(1, 4096):
+            h, ok = size, True
+            for i in range(n_layers):  # stride-2 convs: h -> floor(h / 2); normalised from the second on
+                h //= 2
+                ok &= h >= (2 if normalised and i > 0 else 1)
+            h -= 1  # the stride-1 conv, normalised
+            ok &= h >= (2 if normalised else 1)
+            if ok and h - 1 >= 1:  # the logits
+                return size
+        raise ValueError("no input size works")  # unreachable for n_layers < 12
+
+    @property
     def receptive_field(self) -> int:
         """Side in pixels of the input window that one output logit sees."""
         return conv_receptive_field(self.layers)
@@ -107,3 +123,11 @@ def receptive_field(n_layers: int) -> int:
     with torch.device("meta"):  # only the layer list is needed: no memory, no draw from the RNG
         model = PatchDiscriminator(in_channels=1, width=1, n_layers=n_layers, norm="none")
     return model.receptive_field
+
+
+def check_crop_size(discriminator: PatchDiscriminator, image_size: int) -> None:
+    """Raise ValueError (naming the fix) when ``image_size`` crops are too small for ``discriminator``."""
+    if image_size < discriminator.min_size:
+        layers = discriminator.config["n_layers"]
+        raise ValueError(f"image_size {image_size} is too small for a {layers}-layer PatchGAN "
+                         f"(at least {discriminator.min_size}); use a larger --image-size or fewer D layers")

@@ -31,6 +31,7 @@ from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, UNetGenerator
+from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.loop import History, fit
@@ -160,6 +161,7 @@ class ColorizationTrainer:
         if not config.l1_only:
             self.D = PatchDiscriminator(in_channels=3, width=config.d_width, n_layers=config.d_layers,
                                         norm=config.norm)
+            check_crop_size(self.D, config.image_size)
             self.D.to(self.device)
             self.modules["D"] = self.D
             self.optimizers["D"] = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)

@@ -33,6 +33,7 @@ from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
+from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.stylize import STYLIZER_FORMAT
 from gancolor.train import distributed
@@ -195,6 +196,7 @@ class CycleGANTrainer:
 
         self.G_AB, self.G_BA = generator(), generator()
         self.D_A, self.D_B = discriminator(), discriminator()
+        check_crop_size(self.D_A, config.image_size)
         multiple = self.G_AB.size_multiple
         if config.image_size % multiple or config.image_size < self.G_AB.min_size:
             raise ValueError(f"image_size {config.image_size} must be a multiple of {multiple} and at least "

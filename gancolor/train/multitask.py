@@ -55,7 +55,7 @@ from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models.multitask import MultiTaskGenerator
-from gancolor.models.patchgan import PatchDiscriminator
+from gancolor.models.patchgan import PatchDiscriminator, check_crop_size
 from gancolor.models.resnet import ResnetGenerator
 from gancolor.multitask import MULTITASK_FORMAT
 from gancolor.runtime import pick_device, seed_everything
@@ -251,6 +251,7 @@ class MultiTaskTrainer:
             return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers, norm=config.norm)
 
         self.D_colour, self.D_summer, self.D_winter = discriminator(), discriminator(), discriminator()
+        check_crop_size(self.D_colour, config.image_size)
         self.modules: dict[str, torch.nn.Module] = {"G": self.G, "F": self.F, "D_colour": self.D_colour,
                                                     "D_summer": self.D_summer, "D_winter": self.D_winter}
         for module in self.modules.values():
