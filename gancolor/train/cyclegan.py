@@ -29,8 +29,7 @@ from pathlib import Path
 import torch
 
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.errors import DataError
-from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss
+from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
 from gancolor.models.patchgan import check_crop_size
@@ -42,12 +41,11 @@ from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
     StepSampler,
-    data_fingerprint,
-    derive_seed,
     random_crops_and_flips,
     step_generator,
 )
 from gancolor.train.schedule import linear_decay
+from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
 
 __all__ = ["CycleGANConfig", "CycleGANTrainer", "export_stylizer", "train_cyclegan", "LOSS_NAMES"]
 
@@ -159,28 +157,15 @@ class CycleGANTrainer:
 
     def __init__(self, config: CycleGANConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
-        for name, images in zip(domains.names, (domains.a, domains.b), strict=True):
-            if min(images.shape[-2:]) < config.image_size:
-                raise DataError(f"domain {name} images are {tuple(images.shape[-2:])} px, smaller than "
-                                f"image_size={config.image_size}")
-        if config.gan_loss not in GAN_LOSSES:
-            raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
-        if config.steps < 1 or not 0 <= config.resolved_decay_steps <= config.steps:
-            raise ValueError(f"need steps >= 1 and 0 <= decay_steps <= steps; got steps={config.steps}, "
-                             f"decay_steps={config.decay_steps}")
+        check_unpaired_settings(config, domains)
         distributed.check_batch_size(config.batch_size)
         self.config = config
         self.domains = domains
         self.device = pick_device(str(device) if device is not None else None)
         self.images_a, self.images_b = domains.a.cpu(), domains.b.cpu()
-        self._data_id = {
-            "names": list(domains.names),
-            "a": {"num_images": len(self.images_a), "sha": data_fingerprint(self.images_a)},
-            "b": {"num_images": len(self.images_b), "sha": data_fingerprint(self.images_b)},
-        }
+        self._data_id = unpaired_data_id(domains)
         # Two independent shuffles: the A and B of a step are different scenes (but by chance).
-        self.sampler_a = StepSampler(len(self.images_a), config.batch_size, derive_seed("A", config.seed))
-        self.sampler_b = StepSampler(len(self.images_b), config.batch_size, derive_seed("B", config.seed))
+        self.sampler_a, self.sampler_b = unpaired_samplers(domains, config.batch_size, config.seed)
         self.pool_a, self.pool_b = ImagePool(config.pool_size), ImagePool(config.pool_size)
         self.step = 0
 

@@ -51,8 +51,7 @@ import torch
 from gancolor.color import L_SCALE, rgb_to_lab
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.errors import DataError
-from gancolor.losses import GAN_LOSSES, cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
+from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.patchgan import PatchDiscriminator, check_crop_size
@@ -62,12 +61,11 @@ from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.sampling import (
     StepSampler,
-    data_fingerprint,
-    derive_seed,
     random_crops_and_flips,
     step_generator,
 )
 from gancolor.train.schedule import linear_decay
+from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
 
 __all__ = [
     "MultiTaskConfig",
@@ -207,30 +205,14 @@ class MultiTaskTrainer:
 
     def __init__(self, config: MultiTaskConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None) -> None:
-        for name, images in zip(domains.names, (domains.a, domains.b), strict=True):
-            if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 4 \
-                    or images.shape[1] != 3 or len(images) == 0:
-                raise DataError(f"domain {name} must be a non-empty (N, 3, H, W) uint8 tensor")
-            if min(images.shape[-2:]) < config.image_size:
-                raise DataError(f"domain {name} images are {tuple(images.shape[-2:])} px, smaller than "
-                                f"image_size={config.image_size}")
-        if config.gan_loss not in GAN_LOSSES:
-            raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
-        if config.steps < 1 or not 0 <= config.resolved_decay_steps <= config.steps:
-            raise ValueError(f"need steps >= 1 and 0 <= decay_steps <= steps; got steps={config.steps}, "
-                             f"decay_steps={config.decay_steps}")
+        check_unpaired_settings(config, domains)
         multitask_loss({k: torch.zeros(()) for k in config.weights}, config.weights)  # checks the weights
         self.config = config
         self.domains = domains
         self.device = pick_device(str(device) if device is not None else None)
         self.summer, self.winter = domains.a.cpu(), domains.b.cpu()
-        self._data_id = {
-            "names": list(domains.names),
-            "a": {"num_images": len(self.summer), "sha": data_fingerprint(self.summer)},
-            "b": {"num_images": len(self.winter), "sha": data_fingerprint(self.winter)},
-        }
-        self.sampler_summer = StepSampler(len(self.summer), config.batch_size, derive_seed("A", config.seed))
-        self.sampler_winter = StepSampler(len(self.winter), config.batch_size, derive_seed("B", config.seed))
+        self._data_id = unpaired_data_id(domains)
+        self.sampler_summer, self.sampler_winter = unpaired_samplers(domains, config.batch_size, config.seed)
         self.pool_summer, self.pool_winter = ImagePool(config.pool_size), ImagePool(config.pool_size)
         self.step = 0
 
