@@ -7,6 +7,7 @@ non-zero exit status, never a traceback. Run ``gancolor COMMAND --help`` for the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -167,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except UserError as error:
-        print(f"gancolor: error: {error}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every rank fails alike: rank 0 says it once
+            print(f"gancolor: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("gancolor: interrupted", file=sys.stderr)

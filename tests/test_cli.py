@@ -202,3 +202,13 @@ def test_demo_trains_small_models_when_no_checkpoint_is_shipped(tmp_path, monkey
     assert colorizers["GAN"].mode == "gan" and colorizers["L1 only"].mode == "l1"
     assert (tmp_path / "demo-models" / "colorizer_gan.pt").is_file()
     assert "training a small one" in capsys.readouterr().out
+
+
+def test_under_torchrun_only_rank_0_prints_the_error(tmp_path, capsys, monkeypatch):
+    command = ["train", "cyclegan", "--steps", "0", "--out", str(tmp_path / "run")]
+    monkeypatch.setenv("RANK", "1")
+    assert main(command) == 1
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("RANK", "0")
+    assert main(command) == 1
+    assert "--steps must be positive" in capsys.readouterr().err
