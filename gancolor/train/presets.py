@@ -54,7 +54,7 @@ _PRESETS: dict[str, dict[str, Preset]] = {
         "full": Preset(overrides=_CYCLEGAN_FULL, epochs=200, decay_epochs=100),
     },
     "multitask": {
-        "tiny": Preset(steps=2000),
+        "tiny": Preset(steps=6000),
         "full": Preset(overrides=dict(image_size=256, batch_size=1, width=64), epochs=200, decay_epochs=100),
     },
 }
