@@ -39,6 +39,7 @@ __all__ = [
     "lightness",
     "pad_for",
     "run_padded",
+    "working_size",
 ]
 
 #: Long side (px) at which a photo's chrominance is predicted, unless the checkpoint says otherwise.
@@ -85,6 +86,15 @@ def run_padded(generator: nn.Module, x: torch.Tensor) -> torch.Tensor | tuple[to
     if isinstance(out, tuple):
         return tuple(o[..., :height, :width] for o in out)
     return out[..., :height, :width]
+
+
+def working_size(height: int, width: int, long_side: int, *, enlarge: bool = False) -> tuple[int, int]:
+    """The size (h, w) at which a ``height`` x ``width`` photo is processed: its long side scaled to
+    ``long_side`` (only ever shrunk unless ``enlarge``), the aspect ratio kept."""
+    scale = long_side / max(height, width)
+    if not enlarge:
+        scale = min(1.0, scale)
+    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 def lightness(rgb: torch.Tensor) -> torch.Tensor:
@@ -187,9 +197,8 @@ class Colorizer(GeneratorModel):
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The size (h, w) at which a photo of ``height`` x ``width`` px is colorized: long side
-        ``inference_size``, aspect kept."""
-        scale = self.inference_size / max(height, width)
-        return max(1, round(height * scale)), max(1, round(width * scale))
+        ``inference_size``, aspect kept (small photos are enlarged)."""
+        return working_size(height, width, self.inference_size, enlarge=True)
 
     @torch.no_grad()
     def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb
-from gancolor.inference import Colorizer, GeneratorModel, lightness, run_padded
+from gancolor.inference import Colorizer, GeneratorModel, lightness, run_padded, working_size
 from gancolor.model_files import MULTITASK_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
@@ -66,8 +66,7 @@ class MultiTaskModel(GeneratorModel):
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The size at which a ``height`` x ``width`` photo is processed (long side <= inference_size)."""
-        scale = min(1.0, self.inference_size / max(height, width))
-        return max(1, round(height * scale)), max(1, round(width * scale))
+        return working_size(height, width, self.inference_size)
 
     @property
     def colorizer(self) -> Colorizer:

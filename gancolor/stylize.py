@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gancolor.inference import run_padded
+from gancolor.inference import DEFAULT_INFERENCE_SIZE, run_padded, working_size
 from gancolor.model_files import STYLIZER_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
@@ -36,8 +36,6 @@ __all__ = ["STYLIZER_FORMAT", "DIRECTIONS", "Stylizer", "default_stylizer", "loa
 
 #: The two translations a stylizer holds: A -> B and B -> A.
 DIRECTIONS = ("AtoB", "BtoA")
-#: Long side (px) at which photos are translated, unless the file says otherwise.
-DEFAULT_INFERENCE_SIZE = 256
 
 
 def default_stylizer() -> Path:
@@ -81,8 +79,7 @@ class Stylizer:
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The size at which a ``height`` x ``width`` image is translated (long side <= inference_size)."""
-        scale = min(1.0, self.inference_size / max(height, width))
-        return max(1, round(height * scale)), max(1, round(width * scale))
+        return working_size(height, width, self.inference_size)
 
     @torch.no_grad()
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:

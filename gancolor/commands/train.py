@@ -25,7 +25,6 @@ from gancolor.errors import UserError
 __all__ = ["train_colorize", "train_cyclegan", "train_multitask"]
 
 
-
 def _build(trainer_class: type, *args: Any, **kwargs: Any) -> Any:
     """``trainer_class(*args, **kwargs)``; settings it refuses (ValueError) become a one-line error."""
     try:
