@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["UserError", "ImageReadError", "CheckpointError", "DataError", "MissingWeightsError"]
+__all__ = [
+    "UserError",
+    "ImageReadError",
+    "CheckpointError",
+    "DataError",
+    "MissingWeightsError",
+    "WriteError",
+    "FolderInUseError",
+]
 
 
 class UserError(Exception):
@@ -33,3 +41,19 @@ class DataError(UserError):
 
 class MissingWeightsError(UserError):
     """Pretrained weights (e.g. Inception for FID) that are not on this machine."""
+
+
+class WriteError(UserError):
+    """A file that could not be written (full disk, no permission, verification failed ...).
+
+    The old file at ``path``, if any, is untouched and no temporary file is left behind.
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: cannot write ({reason}); the previous file, if any, is unchanged")
+
+
+class FolderInUseError(UserError):
+    """An output folder that another running process is writing into (it holds the folder's lock)."""
