@@ -53,6 +53,15 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     colorize.add_argument("--l1-only", action="store_true", help="no discriminator: the L1-only baseline")
     colorize.add_argument("--hints", action="store_true",
                           help="train a hint colorizer: L + sparse colour hints (Zhang et al. 2017)")
+    colorize.add_argument("--hint-prior", default=None, choices=["none", "levin"],
+                          help="with --hints: 'levin' = G also sees the hints spread by Levin et al. 2004 "
+                               "and learns what to add to them")
+    colorize.add_argument("--hint-max", type=int, default=None,
+                          help="with --hints: at most this many simulated hints per image (default 32)")
+    colorize.add_argument("--hint-p-none", type=float, default=None,
+                          help="with --hints: P(no hint); the number of hints is geometric (default 1/8)")
+    colorize.add_argument("--hint-sizes", type=int, nargs=2, default=None, metavar=("MIN", "MAX"),
+                          help="with --hints: side of the simulated hint squares in px (default 1 5)")
     colorize.add_argument("--width", type=int, default=None, help="U-Net width of the first layer")
     colorize.add_argument("--depth", type=int, default=None, help="U-Net down-sampling steps")
     colorize.add_argument("--lambda-l1", type=float, default=None, help="weight of the L1 term (paper: 100)")

@@ -26,12 +26,14 @@ from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
 from gancolor.errors import CheckpointError, UserError
 from gancolor.hints import HINT_CHANNELS, Hint, generator_input, hints_to_maps
 from gancolor.model_files import COLORIZER_FORMAT, build_generator, read_model_file
+from gancolor.propagation import PRIOR_SCALE, hint_prior
 from gancolor.runtime import package_root
 
 __all__ = [
     "COLORIZER_FORMAT",
     "HINT_INPUTS",
     "PLAIN_INPUTS",
+    "PRIOR_HINT_INPUTS",
     "Colorizer",
     "GeneratorModel",
     "default_checkpoint",
@@ -47,6 +49,8 @@ DEFAULT_INFERENCE_SIZE = 256
 #: The generator's input channels, as recorded in a colorizer file ("inputs"; absent = PLAIN_INPUTS).
 PLAIN_INPUTS = ("L",)
 HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
+#: A hint colorizer that also sees the hints spread by Levin et al. 2004 (gancolor.propagation).
+PRIOR_HINT_INPUTS = (*HINT_INPUTS, "prior_a", "prior_b")
 
 
 def default_checkpoint(mode: str = "gan") -> Path:
@@ -154,8 +158,16 @@ class Colorizer(GeneratorModel):
 
     @property
     def takes_hints(self) -> bool:
-        """Whether the generator takes user colour hints (a 4-channel input: L, hint ab, mask)."""
-        return int(getattr(self.generator, "in_channels", 1)) == HINT_CHANNELS
+        """Whether the generator takes user colour hints (L, hint ab, mask [, prior ab])."""
+        return int(getattr(self.generator, "in_channels", 1)) in (HINT_CHANNELS, len(PRIOR_HINT_INPUTS))
+
+    @property
+    def prior_scale(self) -> float | None:
+        """For a model that starts from Levin et al.'s propagation of the hints, the size of that
+        solve as a fraction of the working size; None for other models."""
+        if tuple(self.meta.get("inputs", ())) != PRIOR_HINT_INPUTS:
+            return None
+        return float(self.meta.get("prior", {}).get("scale", PRIOR_SCALE))
 
     def _check_hints(self, given: bool) -> None:
         if given and not self.takes_hints:
@@ -181,6 +193,10 @@ class Colorizer(GeneratorModel):
             maps = (None, None) if hint_ab is None else \
                 [F.pad(m.to(x), (0, pad_w, 0, pad_h)) for m in (hint_ab, mask)]
             x = generator_input(x, *maps)
+            if self.prior_scale is not None:  # the prior of the unpadded photo, padded like L
+                prior = L_n.new_zeros(len(L_n), 2, height, width) if hint_ab is None else \
+                    hint_prior(L_n, hint_ab, mask, self.prior_scale)
+                x = torch.cat([x, F.pad(prior.to(x), (0, pad_w, 0, pad_h), mode="replicate")], dim=1)
         ab_n = self.generator(x)[..., :height, :width]
         return ab_n.to(L_n.device)
 
@@ -237,7 +253,8 @@ def load_colorizer(path: str | Path | None = None, device: str | torch.device = 
     blob = read_model_file(path, COLORIZER_FORMAT)
     generator = build_generator(blob.get("generator"), _generator_classes(), path)
     inputs = tuple(blob.get("inputs", PLAIN_INPUTS))
-    if inputs not in (PLAIN_INPUTS, HINT_INPUTS) or len(inputs) != getattr(generator, "in_channels", 1):
+    if (inputs not in (PLAIN_INPUTS, HINT_INPUTS, PRIOR_HINT_INPUTS)
+            or len(inputs) != getattr(generator, "in_channels", 1)):
         raise CheckpointError(path, f"generator inputs {list(inputs)} do not fit its "
                                     f"{getattr(generator, 'in_channels', '?')} input channel(s)")
     return Colorizer.from_model_file(blob, generator, device, inference_size)

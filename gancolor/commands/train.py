@@ -9,10 +9,9 @@ and, on the embedded data, held-out metrics of the new model.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -91,7 +90,9 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
     """
     import torch.distributed as dist
 
+    from gancolor.io_utils import atomic_write_json
     from gancolor.train import distributed, fit
+    from gancolor.train.out_dir import claim_out_dir
     from gancolor.viz import plot_losses
 
     if distributed.launched_by_torchrun() and not dist.is_initialized():
@@ -102,18 +103,23 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
     precision = getattr(trainer, "precision", None)
     if precision is not None and (precision.amp or precision.channels_last):
         where += f" ({precision})"
-    if main:
-        print(f"training {what} for {steps} steps on {where} -> {args.out}")
-    started = time.perf_counter()
-    history = fit(trainer, steps, out_dir=args.out, resume=args.resume,
-                  checkpoint_every=args.checkpoint_every)
-    seconds = time.perf_counter() - started
-    model_path = None
-    if main:
-        model_path = export(args.out)
-        (args.out / "history.json").write_text(json.dumps(history.to_dict()))
-        plot_losses(history.losses, history.steps, path=args.out / "losses.png")
-        print(f"trained in {seconds:.0f} s (this run; {history.seconds:.0f} s in all); wrote {model_path}")
+    # rank 0 locks --out and refuses one that holds a run unless --resume or --overwrite
+    claim = (claim_out_dir(args.out, resume=args.resume, overwrite=getattr(args, "overwrite", False))
+             if main else nullcontext())
+    with claim:
+        if main:
+            print(f"training {what} for {steps} steps on {where} -> {args.out}")
+        started = time.perf_counter()
+        history = fit(trainer, steps, out_dir=args.out, resume=args.resume,
+                      checkpoint_every=args.checkpoint_every)
+        seconds = time.perf_counter() - started
+        model_path = None
+        if main:
+            model_path = export(args.out)
+            atomic_write_json(args.out / "history.json", history.to_dict())
+            plot_losses(history.losses, history.steps, path=args.out / "losses.png")
+            print(f"trained in {seconds:.0f} s (this run; {history.seconds:.0f} s in all); "
+                  f"wrote {model_path}")
     distributed.barrier()  # the other processes wait until rank 0 has written the model
     return model_path
 
@@ -126,7 +132,10 @@ def train_colorize(args: argparse.Namespace) -> int:
 
     options = dict(width=args.width, depth=args.depth, lambda_l1=args.lambda_l1, gan_loss=args.gan_loss,
                    norm=args.norm,
-                   l1_only=args.l1_only or None, hints=args.hints or None)
+                   l1_only=args.l1_only or None, hints=args.hints or None, hint_prior=args.hint_prior,
+                   hint_max=args.hint_max, hint_p_none=args.hint_p_none,
+                   hint_min_size=args.hint_sizes[0] if args.hint_sizes else None,
+                   hint_max_size=args.hint_sizes[1] if args.hint_sizes else None)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         config, _ = _settings(args, "colorize", 1, **options)
         images, _ = load_images(args.data, split="train", size=config.image_size)

@@ -42,6 +42,8 @@ __all__ = [
 
 #: How the decoder doubles the resolution.
 UPSAMPLE_MODES = ("transpose", "bilinear")
+#: What the last layer becomes (see :class:`UNetGenerator`): tanh, prior + tanh residual, raw logits.
+OUTPUTS = ("tanh", "residual", "logits")
 
 
 def _down_block(in_channels: int, out_channels: int, norm: str, activate: bool) -> nn.Sequential:
@@ -163,6 +165,12 @@ class UNetGenerator(nn.Module):
             pix2pix's source of noise. It acts in train mode only; call ``model.train()`` for
             stochastic outputs at test time as pix2pix does.
         upsample: ``"transpose"`` (pix2pix) or ``"bilinear"`` (+ 3x3 conv, no checkerboard).
+        output: what the last layer's h becomes (:data:`OUTPUTS`): ``"tanh"``, tanh(h) in [-1, 1]
+            (pix2pix); ``"residual"``, clamp(prior + tanh(h), -1, 1), where the prior is the last
+            ``out_channels`` input channels (e.g. hint colours already spread by Levin et al.
+            2004): the network learns what to *add* to it, and its output layer starts at zero,
+            so an untrained model returns the prior exactly; ``"logits"``, h itself (e.g. scores
+            over quantised ab bins for Zhang et al. 2016's classification colorizer).
     """
 
     def __init__(
@@ -175,16 +183,24 @@ class UNetGenerator(nn.Module):
         norm: str = "batch",
         dropout: float = 0.5,
         upsample: str = "transpose",
+        output: str = "tanh",
     ) -> None:
         super().__init__()
         check_choice("norm", norm, NORMS)
         check_choice("upsample", upsample, UPSAMPLE_MODES)
+        check_choice("output", output, OUTPUTS)
+        if output == "residual" and in_channels <= out_channels:
+            raise ValueError(f"output='residual' needs the prior as the last {out_channels} of more than "
+                             f"{out_channels} input channels; got in_channels={in_channels}")
         if depth < 1 or width < 1 or max_width < 1 or in_channels < 1 or out_channels < 1:
             raise ValueError("depth, width, max_width, in_channels and out_channels must be >= 1")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1); got {dropout}")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width, depth=depth,
                            max_width=max_width, norm=norm, dropout=dropout, upsample=upsample)
+        if output != "tanh":  # recorded only when set, so older model files read back unchanged
+            self.config["output"] = output
+        self.output = output
         self.in_channels = in_channels
         self.size_multiple = 2**depth
 
@@ -192,6 +208,12 @@ class UNetGenerator(nn.Module):
         self.encoder = unet_encoder(in_channels, channels, norm)  # encoder[i] = e_{i+1}
         self.decoder = unet_decoder(channels, out_channels, norm, dropout, upsample)  # decoder[i] = d_{i+1}
         init_weights(self)
+        if output == "residual":  # start as the identity on the prior: tanh(0) = 0
+            convs = (nn.Conv2d, nn.ConvTranspose2d)
+            last = [m for m in self.decoder[0].modules() if isinstance(m, convs)][-1]
+            nn.init.zeros_(last.weight)
+            if last.bias is not None:
+                nn.init.zeros_(last.bias)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -202,7 +224,12 @@ class UNetGenerator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: ``x`` (N, in_channels, H, W), e.g. L_n in [-1, 1].
 
-        Returns: (N, out_channels, H, W) in [-1, 1], e.g. ab_n.
+        Returns: (N, out_channels, H, W) in [-1, 1], e.g. ab_n (unbounded scores for ``output="logits"``).
         """
         self._check_input(x)
-        return torch.tanh(run_decoder(self.decoder, run_encoder(self.encoder, x)))
+        h = run_decoder(self.decoder, run_encoder(self.encoder, x))
+        if self.output == "logits":
+            return h
+        if self.output == "residual":
+            return (x[:, -h.shape[1]:] + torch.tanh(h)).clamp(-1.0, 1.0)
+        return torch.tanh(h)

@@ -14,6 +14,8 @@ the adversarial term pushes G towards one vivid, plausible choice instead.
 With ``hints`` (Zhang et al. 2017, "Real-Time User-Guided Image Colorization"), G also sees sparse
 colour hints simulated from the ground truth, x = cat(L, hint ab, hint mask) (see gancolor.hints),
 and learns to spread a few given colours over the regions they belong to; D still judges (L, ab).
+With ``hint_prior="levin"`` G starts from the classic answer: x also holds the hints spread by
+Levin et al. 2004 (gancolor.propagation.hint_prior), and G(x) = prior + a learned residual.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import torch
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
-from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS
+from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS, PRIOR_HINT_INPUTS
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
 from gancolor.model_files import generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, UNetGenerator
 from gancolor.models.patchgan import check_crop_size
+from gancolor.propagation import prior_generator_input
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.loop import History, fit
@@ -69,6 +72,10 @@ class ColorizeConfig:
     hint_max: int = 32  # at most this many hints per image
     hint_min_size: int = 1  # hint squares: side uniform in [min, max] px of the training crop
     hint_max_size: int = 5
+    # "levin": G also sees the hints spread by Levin et al. 2004 (solved at hint_prior_scale x the
+    # crop size) and predicts a residual on top of them (UNetGenerator(output="residual")).
+    hint_prior: str = "none"
+    hint_prior_scale: float = 0.5
     # CUDA only, ignored on the CPU (gancolor.train.precision): float16 autocast + GradScalers,
     # NHWC weights and inputs. The `full` preset of `gancolor train` turns both on.
     amp: bool = False
@@ -81,6 +88,9 @@ class ColorizeConfig:
         data = asdict(self)
         if not self.hints:
             for key in _HINT_KEYS:
+                data.pop(key)
+        if not self.hints or self.hint_prior == "none":
+            for key in _PRIOR_KEYS:
                 data.pop(key)
         for key in ("amp", "channels_last"):
             if not data[key]:
@@ -97,6 +107,9 @@ class ColorizeConfig:
 
 
 _HINT_KEYS = ("hints", "hint_p_none", "hint_max", "hint_min_size", "hint_max_size")
+_PRIOR_KEYS = ("hint_prior", "hint_prior_scale")
+#: Hint priors a hint colorizer can start from.
+HINT_PRIORS = ("none", "levin")
 #: step_generator stream of the simulated hints (stream 0 draws crops and flips).
 HINT_STREAM = 1
 
@@ -135,6 +148,12 @@ class ColorizationTrainer:
                                  and config.hint_max >= 0 and 0.0 < config.hint_p_none <= 1.0):
             raise ValueError("hint settings need 1 <= hint_min_size <= hint_max_size <= image_size, "
                              "hint_max >= 0 and 0 < hint_p_none <= 1")
+        if config.hint_prior not in HINT_PRIORS or not 0.0 < config.hint_prior_scale <= 1.0:
+            raise ValueError(f"hint_prior must be one of {', '.join(HINT_PRIORS)} and "
+                             f"0 < hint_prior_scale <= 1; "
+                             f"got {config.hint_prior!r}, {config.hint_prior_scale}")
+        if config.hint_prior != "none" and not config.hints:
+            raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
         distributed.check_batch_size(config.batch_size)
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
@@ -146,9 +165,12 @@ class ColorizationTrainer:
 
         seed_everything(config.seed)  # the same seed gives the same initial weights and dropout masks
         betas = (config.beta1, config.beta2)
-        self.G = UNetGenerator(in_channels=HINT_CHANNELS if config.hints else 1, out_channels=2,
+        self.uses_prior = config.hints and config.hint_prior != "none"
+        in_channels = (HINT_CHANNELS + 2 if self.uses_prior else HINT_CHANNELS) if config.hints else 1
+        self.G = UNetGenerator(in_channels=in_channels, out_channels=2,
                                width=config.width, depth=config.depth,
-                               max_width=config.max_width, norm=config.norm, dropout=config.dropout)
+                               max_width=config.max_width, norm=config.norm, dropout=config.dropout,
+                               output="residual" if self.uses_prior else "tanh")
         if config.image_size % self.G.size_multiple:
             raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
                              f"for a depth-{config.depth} U-Net")
@@ -201,13 +223,16 @@ class ColorizationTrainer:
     def generator_input(self, step: int, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """G's input for the batch of ``step``: L_n (B, 1, S, S), or with ``hints``
         cat(L_n, hint ab_n, mask) (B, 4, S, S), the hints simulated from ``ab`` (B, 2, S, S) with
-        their own generator of (seed, step), so a resumed run draws the same hints."""
+        their own generator of (seed, step), so a resumed run draws the same hints; with a
+        ``hint_prior``, cat(L_n, hint ab_n, mask, prior ab_n) (B, 6, S, S)."""
         if not self.config.hints:
             return L
         config = self.config
         hint_ab, mask = sample_hints(ab, step_generator(config.seed, step, HINT_STREAM),
                                      max_hints=config.hint_max, min_size=config.hint_min_size,
                                      max_size=config.hint_max_size, p_none=config.hint_p_none)
+        if self.uses_prior:
+            return prior_generator_input(L, hint_ab, mask, config.hint_prior_scale)
         return generator_input(L, hint_ab, mask)
 
     def _d(self, L: torch.Tensor, ab: torch.Tensor, critic: bool = False) -> torch.Tensor:  # noqa: N803
@@ -281,8 +306,11 @@ def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
         "mode": "l1" if trainer.config.l1_only else "gan",
-        "inputs": list(HINT_INPUTS if trainer.config.hints else PLAIN_INPUTS),
+        "inputs": list(PRIOR_HINT_INPUTS if trainer.uses_prior else
+                       HINT_INPUTS if trainer.config.hints else PLAIN_INPUTS),
     }
+    if trainer.uses_prior:
+        contents["prior"] = {"method": trainer.config.hint_prior, "scale": trainer.config.hint_prior_scale}
     if inference_size is not None:
         contents["inference_size"] = int(inference_size)
     return write_model_file(path, COLORIZER_FORMAT, contents)
