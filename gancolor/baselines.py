@@ -10,18 +10,26 @@ colorizer does; each is a callable ``uint8 images (N, 3, H, W) -> RGB (N, 3, H, 
 - :class:`ColorTransfer`: example-based colour transfer in the spirit of Welsh, Ashikhmin &
   Mueller 2002 ("Transferring color to greyscale images"): take the training image whose L
   histogram is closest, and give every pixel the mean ab that the reference has at that
-  lightness. It needs no training, only a set of colour photos.
+  lightness. It needs no training, only a set of colour photos;
+- :class:`Levin2004`: for colour *hints*, Levin, Lischinski & Weiss 2004 ("Colorization using
+  Optimization"): the hints spread over regions of similar lightness by one sparse linear solve
+  (:mod:`gancolor.propagation`). It renders photos like a colorizer (``colorize_image``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
-from gancolor.color import lab_to_rgb, rgb_to_lab
+from gancolor.color import L_SCALE, lab_to_rgb, rgb_to_lab
+from gancolor.hints import Hint
+from gancolor.inference import DEFAULT_INFERENCE_SIZE, render_full_resolution, working_size
+from gancolor.propagation import propagate_hints
 
-__all__ = ["MeanAB", "ColorTransfer", "lightness_histograms"]
+__all__ = ["MeanAB", "ColorTransfer", "Levin2004", "lightness_histograms"]
 
 _L_MAX = 100.0  # CIE L lies in [0, 100]
 
@@ -179,3 +187,31 @@ class ColorTransfer:
             ab = ab.reshape(len(chunk), 2, *L.shape[2:])
             outputs.append(_with_ab(L, ab))
         return torch.cat(outputs) if outputs else torch.zeros(0, 3, *images.shape[2:])
+
+
+@dataclass(frozen=True)
+class Levin2004:
+    """Levin, Lischinski & Weiss 2004 as a hint colorizer: no learning, one sparse solve per photo.
+
+    Photos are processed like every colorizer's (:func:`gancolor.inference.render_full_resolution`):
+    the hints are spread at the working size (long side ``inference_size`` px) and the ab map is
+    upsampled onto the photo's full-resolution lightness. Without hints the answer is the gray photo.
+    """
+
+    inference_size: int = DEFAULT_INFERENCE_SIZE
+    takes_hints: bool = True
+
+    def working_size(self, height: int, width: int) -> tuple[int, int]:
+        """The (h, w) at which a ``height`` x ``width`` photo is solved (long side ``inference_size``)."""
+        return working_size(height, width, self.inference_size, enlarge=True)
+
+    def predict_ab(self, L_n: torch.Tensor, hint_ab: torch.Tensor | None = None,  # noqa: N803
+                   mask: torch.Tensor | None = None) -> torch.Tensor:
+        """ab_n (N, 2, H, W) spread from the hint maps (N, 2, H, W), (N, 1, H, W) over L_n (N, 1, H, W)."""
+        if hint_ab is None:
+            return L_n.new_zeros(len(L_n), 2, *L_n.shape[-2:])
+        return propagate_hints((L_n + 1.0) * L_SCALE, hint_ab, mask).to(L_n)
+
+    def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:
+        """(H, W, 3) uint8 -> (H, W, 3) uint8: the photo's lightness with the hints' colours spread."""
+        return render_full_resolution(rgb, self.working_size, self.predict_ab, hints)

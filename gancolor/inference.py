@@ -12,7 +12,7 @@ working size and given to the generator with L (see :mod:`gancolor.hints`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -40,6 +40,7 @@ __all__ = [
     "load_colorizer",
     "lightness",
     "pad_for",
+    "render_full_resolution",
     "run_padded",
     "working_size",
 ]
@@ -218,7 +219,7 @@ class Colorizer(GeneratorModel):
 
     @torch.no_grad()
     def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:
-        """Colorize one photo at full resolution.
+        """Colorize one photo at full resolution (:func:`render_full_resolution`).
 
         Inputs: ``rgb`` (H, W, 3) uint8, colour or gray (only its lightness is used); ``hints``
         (hint models only) user colour hints in the photo's pixel coordinates, mapped to the
@@ -228,18 +229,33 @@ class Colorizer(GeneratorModel):
         or a hint outside the photo.
         """
         self._check_hints(bool(hints))
-        image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
-        L_full = lightness(image)  # (1, H, W) in [0, 100]  # noqa: N806
-        height, width = L_full.shape[-2:]
-        small_size = self.working_size(height, width)
-        maps = hints_to_maps(hints, *small_size, source_size=(height, width)) if hints else (None, None)
-        L_small = F.interpolate(L_full[None], size=small_size, mode="bilinear", antialias=True,  # noqa: N806
-                                align_corners=False)
-        ab_small = self.predict_ab(L_small / L_SCALE - 1.0, *maps)  # (1, 2, h, w)
-        ab_full = F.interpolate(ab_small, size=(height, width), mode="bilinear", align_corners=False)[0]
-        lab = torch.cat((L_full, ab_full * AB_SCALE), dim=0)
-        del image, ab_full
-        return lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8).permute(1, 2, 0).numpy()
+        return render_full_resolution(rgb, self.working_size, self.predict_ab, hints)
+
+
+def render_full_resolution(rgb: np.ndarray, size_for: Callable[[int, int], tuple[int, int]],
+                           predict_ab: Callable[..., torch.Tensor],
+                           hints: Sequence[Hint] | None = None) -> np.ndarray:
+    """Colour a photo of any size by predicting its chrominance small and keeping its own lightness.
+
+    The photo's L is shrunk to the working size ``size_for(H, W)``, ``predict_ab(L_n, hint_ab, mask)``
+    gives ab_n there ((1, 1, h, w) in [-1, 1] -> (1, 2, h, w); the hint maps are None without
+    hints), and ab is upsampled bilinearly and joined to the full-resolution L.
+    Inputs: ``rgb`` (H, W, 3) uint8, colour or gray; ``hints`` in the photo's pixel coordinates.
+    Returns: (H, W, 3) uint8 with the input's exact lightness. Every colorizer and the Levin et al.
+    baseline (:class:`gancolor.baselines.Levin2004`) render photos this way.
+    """
+    image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
+    L_full = lightness(image)  # (1, H, W) in [0, 100]  # noqa: N806
+    height, width = L_full.shape[-2:]
+    small_size = size_for(height, width)
+    maps = hints_to_maps(hints, *small_size, source_size=(height, width)) if hints else (None, None)
+    L_small = F.interpolate(L_full[None], size=small_size, mode="bilinear", antialias=True,  # noqa: N806
+                            align_corners=False)
+    ab_small = predict_ab(L_small / L_SCALE - 1.0, *maps)  # (1, 2, h, w)
+    ab_full = F.interpolate(ab_small.float(), size=(height, width), mode="bilinear", align_corners=False)[0]
+    lab = torch.cat((L_full, ab_full * AB_SCALE), dim=0)
+    del image, ab_full
+    return lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def load_colorizer(path: str | Path | None = None, device: str | torch.device = "cpu",
