@@ -53,6 +53,7 @@ from gancolor.errors import UserError
 __all__ = [
     "DEFAULT_HINT_SIZE",
     "HINT_CHANNELS",
+    "MAX_HINTS",
     "Hint",
     "generator_input",
     "hints_to_maps",
@@ -66,6 +67,8 @@ __all__ = [
 HINT_CHANNELS = 4
 #: Side (px of the working image) of a hint patch when the user gives no size.
 DEFAULT_HINT_SIZE = 3
+#: The most user hints one photo takes (a hint file, or hints given to :func:`hints_to_maps`).
+MAX_HINTS = 10_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,21 +107,22 @@ def paint_patches(colors: torch.Tensor, tops: torch.Tensor, lefts: torch.Tensor,
     (N, K) bool, which of the K slots hold a hint.
     Returns: ``hint_ab`` (N, 2, H, W), ``colors`` inside patches and 0 elsewhere, and ``mask``
     (N, 1, H, W) in {0, 1}, on ``colors``' device and dtype.
+
+    Each active patch is one slice assignment of its clipped square: the cost is O(number of
+    patches x patch area) on top of allocating the maps, whatever the image size.
     """
-    device = colors.device
-    n, k = active.shape
-    rows = torch.arange(height, device=device).view(1, 1, height, 1)
-    cols = torch.arange(width, device=device).view(1, 1, 1, width)
-    tops, lefts, sizes, active = (t.to(device).view(n, k, 1, 1, 1) for t in (tops, lefts, sizes, active))
+    n, _ = active.shape
     hint_ab = colors.new_zeros(n, 2, height, width)
-    mask = torch.zeros(n, 1, height, width, dtype=torch.bool, device=device)
-    for j in range(k):  # one vectorised pass per hint slot: memory stays O(N H W)
-        top, left, size = tops[:, j], lefts[:, j], sizes[:, j]  # (N, 1, 1, 1)
-        inside = ((rows >= top) & (rows < top + size) & (cols >= left) & (cols < left + size)
-                  & active[:, j])  # (N, 1, H, W)
-        hint_ab = torch.where(inside, colors[:, j, :, None, None], hint_ab)
-        mask |= inside
-    return hint_ab, mask.to(colors.dtype)
+    mask = colors.new_zeros(n, 1, height, width)
+    boxes = torch.stack([tops.cpu(), lefts.cpu(), sizes.cpu()], dim=-1)  # (N, K, 3)
+    for i, j in active.cpu().nonzero().tolist():  # row-major: per image, slots in order
+        top, left, size = boxes[i, j].tolist()
+        r0, r1 = max(top, 0), min(top + size, height)
+        c0, c1 = max(left, 0), min(left + size, width)
+        if r0 < r1 and c0 < c1:
+            hint_ab[i, :, r0:r1, c0:c1] = colors[i, j, :, None, None]
+            mask[i, :, r0:r1, c0:c1] = 1
+    return hint_ab, mask
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +269,8 @@ def hints_to_maps(hints: Sequence[Hint], height: int, width: int,
     src_h, src_w = source_size if source_size is not None else (height, width)
     scale_y, scale_x = height / src_h, width / src_w
     k = len(hints)
+    if k > MAX_HINTS:
+        raise UserError(f"{k:,} hints: at most {MAX_HINTS:,} hints per photo")
     colors = torch.zeros(1, k, 2)
     tops, lefts, sizes = (torch.zeros(1, k, dtype=torch.long) for _ in range(3))
     for i, hint in enumerate(hints):
@@ -274,13 +280,21 @@ def hints_to_maps(hints: Sequence[Hint], height: int, width: int,
                             f"(x must be in 0..{src_w - 1}, y in 0..{src_h - 1})")
         row = min(height - 1, int(math.floor((hint.y + 0.5) * scale_y)))
         col = min(width - 1, int(math.floor((hint.x + 0.5) * scale_x)))
-        side = DEFAULT_HINT_SIZE if hint.size is None else max(1, round(hint.size * min(scale_x, scale_y)))
+        side = DEFAULT_HINT_SIZE if hint.size is None else _working_side(hint.size, min(scale_x, scale_y),
+                                                                         2 * max(height, width))
         tops[0, i], lefts[0, i], sizes[0, i] = row - side // 2, col - side // 2, side
         colors[0, i] = torch.tensor(hint.ab) / AB_SCALE
     return paint_patches(colors, tops, lefts, sizes, torch.ones(1, k, dtype=torch.bool), height, width)
 
 
+def _working_side(size: float, scale: float, limit: int) -> int:
+    """A hint's side ``size`` (photo px) in working pixels: at least 1, at most ``limit``."""
+    return max(1, min(limit, round(min(size * scale, float(limit)))))
+
+
 _FIELDS = {"x", "y", "color", "size"}
+#: Longest hint file read (bytes); 10,000 hints take well under 1 MB.
+_MAX_HINT_FILE_BYTES = 4 << 20
 
 
 def load_hints_json(path: str | os.PathLike) -> list[Hint]:
@@ -291,20 +305,12 @@ def load_hints_json(path: str | os.PathLike) -> list[Hint]:
     points lie inside the photo is checked when the hints are applied (:func:`hints_to_maps`).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such hint file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read the hint file ({type(error).__name__})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise UserError(f"{path}: not valid JSON ({error.msg} at {where})") from None
+    data = _read_json(path)
     if not isinstance(data, list):
         raise UserError(f"{path}: a hint file must hold a JSON list of hints like "
                         f"[{{\"x\": 120, \"y\": 80, \"color\": \"#ff0000\"}}]")
+    if len(data) > MAX_HINTS:
+        raise UserError(f"{path}: {len(data):,} hints; a hint file holds at most {MAX_HINTS:,}")
     hints = []
     for number, item in enumerate(data, start=1):
         where = f"{path}: hint {number}"
@@ -316,19 +322,54 @@ def load_hints_json(path: str | os.PathLike) -> list[Hint]:
             raise UserError(f"{where} has no {' or '.join(repr(m) for m in missing)}")
         unknown = sorted(set(item) - _FIELDS)
         if unknown:
-            raise UserError(f"{where} has unknown field(s) {', '.join(map(repr, unknown))} "
+            raise UserError(f"{where} has unknown field(s) {_shorten(', '.join(map(repr, unknown)))} "
                             f"(known: x, y, color, size)")
-        for key in ("x", "y", "size"):
-            value = item.get(key)
-            if key == "size" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise UserError(f"{where}: {key} must be a number; got {value!r}")
-        if item.get("size") is not None and item["size"] <= 0:
-            raise UserError(f"{where}: size must be positive; got {item['size']!r}")
+        x, y = _number(item["x"], f"{where}: x"), _number(item["y"], f"{where}: y")
+        size = None if item.get("size") is None else _number(item["size"], f"{where}: size")
+        if size is not None and size <= 0:
+            raise UserError(f"{where}: size must be positive; got {size:g}")
         try:
-            hints.append(Hint.from_rgb(item["x"], item["y"], item["color"], size=item.get("size"),
-                                       origin=f"{path}, hint {number}"))
+            hints.append(Hint.from_rgb(x, y, item["color"], size=size, origin=f"{path}, hint {number}"))
         except ValueError as error:
-            raise UserError(f"{where}: {error}") from None
+            raise UserError(f"{where}: {_shorten(str(error))}") from None
     return hints
+
+
+def _read_json(path: Path) -> object:
+    """The JSON value in ``path``; one-line :class:`UserError` for a missing, huge, unreadable or bad file."""
+    try:
+        if path.stat().st_size > _MAX_HINT_FILE_BYTES:
+            raise UserError(f"{path}: hint file larger than {_MAX_HINT_FILE_BYTES >> 20} MB")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such hint file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: cannot read the hint file ({type(error).__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise UserError(f"{path}: not valid JSON ({error.msg} at {where})") from None
+    except RecursionError:
+        raise UserError(f"{path}: not a hint file (JSON nested too deeply)") from None
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        raise UserError(f"{path}: not valid JSON ({_shorten(str(error))})") from None
+
+
+def _number(value: object, what: str) -> float:
+    """``value`` as a finite float; one-line :class:`UserError` naming ``what`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{what} must be a number; got {_shorten(repr(value))}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise UserError(f"{what} must be a finite number; got {_shorten(repr(value))}")
+    return number
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

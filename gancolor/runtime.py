@@ -9,13 +9,39 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["pick_device", "seed_everything", "cache_dir", "package_root"]
+from gancolor.errors import UserError
+
+__all__ = ["check_device", "pick_device", "seed_everything", "cache_dir", "package_root"]
+
+
+def check_device(name: str) -> torch.device:
+    """The device ``name`` ("cpu", "cuda", "cuda:1", "mps") if this machine has it.
+
+    Raises :class:`~gancolor.errors.UserError` (one line) for an unknown name or a device that
+    is not available here.
+    """
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError, TypeError):
+        raise UserError(f"unknown device {name!r} (use cpu, cuda, cuda:N or mps)") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError(f"device {name!r}: CUDA is not available on this machine (use cpu)")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise UserError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif device.type == "mps":
+        if getattr(torch.backends, "mps", None) is None or not torch.backends.mps.is_available():
+            raise UserError(f"device {name!r}: MPS is not available on this machine (use cpu)")
+    elif device.type != "cpu":
+        raise UserError(f"device {name!r}: gancolor runs on cpu, cuda or mps")
+    return device
 
 
 def pick_device(preferred: str | None = None) -> torch.device:
-    """The device to train on: ``preferred`` if given, else cuda > mps > cpu."""
+    """The device to train on: ``preferred`` if given (checked by :func:`check_device`), else
+    cuda > mps > cpu."""
     if preferred:
-        return torch.device(preferred)
+        return check_device(preferred)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -40,8 +66,12 @@ def cache_dir() -> Path:
     """Where built datasets and downloads are cached (created on demand).
 
     ``$GANCOLOR_CACHE`` if set; else ``datasets/cache`` of the source checkout when the
-    package runs from one (git-ignored); else ``~/.cache/gancolor``.
+    package runs from one (git-ignored); else ``~/.cache/gancolor``. Raises
+    :class:`~gancolor.errors.UserError` (one line) if the folder is a file or cannot be written;
+    temporary files left there by killed processes are removed.
     """
+    from gancolor.io_utils import check_writable_folder, clean_stale_temporaries
+
     env = os.environ.get("GANCOLOR_CACHE")
     if env:
         path = Path(env)
@@ -51,5 +81,7 @@ def cache_dir() -> Path:
             path = checkout_datasets / "cache"
         else:
             path = Path.home() / ".cache" / "gancolor"
-    path.mkdir(parents=True, exist_ok=True)
+    what = "GANCOLOR_CACHE" if env else "the cache folder (set GANCOLOR_CACHE to choose another)"
+    check_writable_folder(path, what)
+    clean_stale_temporaries(path)
     return path

@@ -205,10 +205,20 @@ def test_demo_trains_small_models_when_no_checkpoint_is_shipped(tmp_path, monkey
 
 
 def test_under_torchrun_only_rank_0_prints_the_error(tmp_path, capsys, monkeypatch):
-    command = ["train", "cyclegan", "--steps", "0", "--out", str(tmp_path / "run")]
-    monkeypatch.setenv("RANK", "1")
+    command = ["evaluate", "--checkpoint", str(tmp_path / "missing.pt")]
+    for name, value in {"WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500", "RANK": "1"}.items():
+        monkeypatch.setenv(name, value)
     assert main(command) == 1
     assert capsys.readouterr().err == ""
     monkeypatch.setenv("RANK", "0")
     assert main(command) == 1
-    assert "--steps must be positive" in capsys.readouterr().err
+    assert "missing.pt" in capsys.readouterr().err
+
+
+def test_a_stray_rank_outside_torchrun_does_not_hide_errors(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    for name in ("WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
+    assert "missing.pt" in capsys.readouterr().err

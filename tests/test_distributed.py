@@ -165,6 +165,7 @@ def _free_port() -> int:
 
 def _record_writes(writes: list[str]) -> None:
     """Note every file this process writes through the package (checkpoints, models, curves, history)."""
+    import gancolor.io_utils
     import gancolor.model_files
     import gancolor.train.checkpoint
     import gancolor.viz
@@ -178,6 +179,8 @@ def _record_writes(writes: list[str]) -> None:
     for module in (gancolor.train.checkpoint, gancolor.model_files):
         module.atomic_torch_save = recording(module.atomic_torch_save, lambda obj, path: path)
     gancolor.viz.plot_losses = recording(gancolor.viz.plot_losses, lambda *a, path=None, **k: path)
+    gancolor.io_utils.atomic_write_json = recording(gancolor.io_utils.atomic_write_json,
+                                                    lambda path, *a, **k: path)
     pathlib.Path.write_text = recording(pathlib.Path.write_text, lambda self, *a, **k: self)
 
 
@@ -274,5 +277,5 @@ def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(t
     written = {Path(p).relative_to(tmp_path).as_posix() for p in ranks[0]["writes"]}
     assert written == {f"{run}/{name}" for run in ("resumed", "uninterrupted")
                        for name in ("checkpoint.pt", "stylizer.pt", "history.json", "losses.png")}
-    assert sorted(p.name for p in (tmp_path / "resumed").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "resumed").iterdir() if p.name != ".gancolor.lock") == [
         "checkpoint.pt", "history.json", "losses.png", "stylizer.pt"]

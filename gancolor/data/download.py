@@ -88,6 +88,11 @@ _RETRY_CODES = frozenset({408, 425, 429})  # plus every 5xx
 _DEFAULT_MAX_RATIO = 200.0
 _DEFAULT_MAX_MEMBERS = 500_000
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
+#: A whole fetch (every mirror and retry) must end within this many seconds ...
+DEFAULT_DEADLINE = 6 * 3600.0
+#: ... and receive at least this many bytes per second, averaged over each RATE_WINDOW seconds.
+DEFAULT_MIN_RATE = 1024.0
+RATE_WINDOW = 60.0
 
 
 class DownloadError(DataError):
@@ -202,12 +207,14 @@ def list_datasets(root: str | os.PathLike | None = None,
 def download(name: str, root: str | os.PathLike | None = None, progress: bool = True, retries: int = 3,
              backoff: float = 1.0, max_bytes: int | None = None, *,
              registry: str | os.PathLike | dict[str, DatasetEntry] | None = None,
-             keep_archive: bool = False, timeout: float = 60.0) -> Path:
+             keep_archive: bool = False, timeout: float = 60.0, deadline: float = DEFAULT_DEADLINE,
+             min_rate: float = DEFAULT_MIN_RATE) -> Path:
     """Download, check and unpack the registered dataset ``name``; return its ready folder.
 
     The folder is ``<root>/<name>`` (``root`` defaults to :func:`cache_dir`); a folder that is
     already complete is returned at once, without touching the network. ``max_bytes`` refuses
     archives larger than that. The archive is deleted after unpacking unless ``keep_archive``.
+    ``timeout``, ``deadline`` and ``min_rate`` bound the transfer (see :func:`fetch`).
     Raises :class:`DownloadError`, :class:`ChecksumError`, :class:`UnsafeArchiveError` or
     :class:`DataError` (all :class:`~gancolor.errors.UserError`) with a one-line message.
     """
@@ -228,11 +235,13 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
         if _is_complete(target):  # another process finished it while we waited
             return target
         return _download_locked(entry, base, target, progress=progress, retries=retries, backoff=backoff,
-                                max_bytes=max_bytes, keep_archive=keep_archive, timeout=timeout)
+                                max_bytes=max_bytes, keep_archive=keep_archive, timeout=timeout,
+                                deadline=deadline, min_rate=min_rate)
 
 
 def _download_locked(entry: DatasetEntry, base: Path, target: Path, *, progress: bool, retries: int,
-                     backoff: float, max_bytes: int | None, keep_archive: bool, timeout: float) -> Path:
+                     backoff: float, max_bytes: int | None, keep_archive: bool, timeout: float,
+                     deadline: float, min_rate: float) -> Path:
     lock_file = base / LOCK_NAME
     recorded = _read_lock(lock_file).get(entry.name, {})
     if recorded.get("filename") != entry.filename:
@@ -241,7 +250,8 @@ def _download_locked(entry: DatasetEntry, base: Path, target: Path, *, progress:
     archive = base / DOWNLOADS_DIR / entry.filename
     try:
         seen = fetch(entry.urls, archive, expected_size=entry.size, sha256=expected, progress=progress,
-                     retries=retries, backoff=backoff, max_bytes=max_bytes, timeout=timeout)
+                     retries=retries, backoff=backoff, max_bytes=max_bytes, timeout=timeout,
+                     deadline=deadline, min_rate=min_rate)
     except ChecksumError as error:
         if entry.sha256 is None and expected is not None:
             raise ChecksumError(f"{error} -- the expected value was recorded on the first download in "
@@ -414,6 +424,54 @@ def _safe_component(text: str) -> str:
 # fetch()
 # ----------------------------------------------------------------------------------------------
 
+@dataclass
+class _Pace:
+    """The time limits of one fetch: end by ``deadline_at`` (``time.monotonic``), and receive at
+    least ``min_rate`` bytes/s in every ``window`` seconds of a transfer."""
+
+    seconds: float
+    deadline_at: float
+    min_rate: float
+    window: float
+    window_start: float = 0.0
+    window_bytes: int = 0
+
+    @classmethod
+    def start(cls, deadline: float, min_rate: float, window: float = RATE_WINDOW) -> _Pace:
+        """Limits starting now; ``deadline`` and ``window`` in seconds, ``min_rate`` in bytes/s."""
+        if not (deadline > 0 and window > 0 and min_rate >= 0):
+            raise ValueError(f"need deadline > 0, window > 0, min_rate >= 0; got {deadline}, {window}, "
+                             f"{min_rate}")
+        return cls(seconds=deadline, deadline_at=time.monotonic() + deadline, min_rate=min_rate,
+                   window=window)
+
+    def read_timeout(self, timeout: float) -> float:
+        """The per-read timeout: ``timeout``, but never past the deadline."""
+        return max(0.1, min(timeout, self.deadline_at - time.monotonic()))
+
+    def check_deadline(self, url: str) -> None:
+        """Raise :class:`_MirrorFailed` once the deadline has passed."""
+        if time.monotonic() > self.deadline_at:
+            raise _MirrorFailed(f"{url}: not finished within the deadline of {self.seconds:,.0f} s")
+
+    def new_transfer(self) -> None:
+        """Start measuring the rate of a new HTTP response."""
+        self.window_start, self.window_bytes = time.monotonic(), 0
+
+    def received(self, url: str, count: int) -> None:
+        """Account for ``count`` bytes just read; raise :class:`_MirrorFailed` past the deadline or
+        when the last window brought less than ``min_rate`` bytes/s."""
+        self.check_deadline(url)
+        self.window_bytes += count
+        elapsed = time.monotonic() - self.window_start
+        if elapsed >= self.window:
+            rate = self.window_bytes / elapsed
+            if rate < self.min_rate:
+                raise _MirrorFailed(f"{url}: too slow ({rate:,.1f} bytes/s over {elapsed:.0f} s, the minimum "
+                                    f"is {self.min_rate:,.0f} bytes/s)")
+            self.new_transfer()
+
+
 class _MirrorFailed(Exception):
     """This URL failed (404, retries used up); the next mirror may work."""
 
@@ -433,7 +491,8 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def fetch(urls: str | Sequence[str], dest: str | os.PathLike, expected_size: int | None = None,
           sha256: str | None = None, *, progress: bool = True, retries: int = 3, backoff: float = 1.0,
-          max_bytes: int | None = None, timeout: float = 60.0,
+          max_bytes: int | None = None, timeout: float = 60.0, deadline: float = DEFAULT_DEADLINE,
+          min_rate: float = DEFAULT_MIN_RATE, rate_window: float = RATE_WINDOW,
           sleep: Callable[[float], None] | None = None) -> str:
     """Download ``urls`` (mirrors, tried in order) to ``dest``; return the sha256 of the result.
 
@@ -447,7 +506,13 @@ def fetch(urls: str | Sequence[str], dest: str | os.PathLike, expected_size: int
     value. On success ``.part`` is renamed onto ``dest`` atomically. An existing ``dest`` with the
     right size and sha256 is not downloaded again. ``sleep`` (default :func:`time.sleep`) waits
     between retries.
+
+    Time is bounded: ``timeout`` seconds per network read, ``deadline`` seconds for the whole
+    fetch (every mirror and retry), and a server that sends less than ``min_rate`` bytes per
+    second over any ``rate_window`` seconds (a trickle) is abandoned. Both end the mirror with a
+    one-line :class:`DownloadError`; the partial download is kept for a later resume.
     """
+    pace = _Pace.start(deadline, min_rate, rate_window)
     url_list = [urls] if isinstance(urls, str) else list(urls)
     sleep = sleep if sleep is not None else time.sleep  # looked up per call: tests can patch it
     if not url_list:
@@ -470,7 +535,7 @@ def fetch(urls: str | Sequence[str], dest: str | os.PathLike, expected_size: int
     for url in url_list:
         try:
             _fetch_from(url, part, expected_size, cap, progress=progress, retries=retries, backoff=backoff,
-                        timeout=timeout, sleep=sleep)
+                        timeout=timeout, sleep=sleep, pace=pace)
         except _MirrorFailed as error:
             failures.append(str(error))
             continue
@@ -487,7 +552,8 @@ def fetch(urls: str | Sequence[str], dest: str | os.PathLike, expected_size: int
 
 
 def _fetch_from(url: str, part: Path, expected_size: int | None, cap: int | None, *, progress: bool,
-                retries: int, backoff: float, timeout: float, sleep: Callable[[float], None]) -> None:
+                retries: int, backoff: float, timeout: float, sleep: Callable[[float], None],
+                pace: _Pace) -> None:
     """Fill ``part`` from ``url``, resuming and retrying; raise :class:`_MirrorFailed` when giving up."""
     failures = 0
     attempts = 0
@@ -500,7 +566,9 @@ def _fetch_from(url: str, part: Path, expected_size: int | None, cap: int | None
         if expected_size is not None and offset == expected_size and offset > 0:
             return  # a complete .part from an earlier run: only the checksum is left to do
         try:
-            _transfer(url, part, offset, expected_size, cap, progress=progress, timeout=timeout)
+            pace.check_deadline(url)
+            _transfer(url, part, offset, expected_size, cap, progress=progress,
+                      timeout=pace.read_timeout(timeout), pace=pace)
             size = part.stat().st_size if part.is_file() else 0
             if expected_size is None or size == expected_size:
                 return
@@ -537,7 +605,7 @@ def _describe(error: BaseException) -> str:
 
 
 def _transfer(url: str, part: Path, offset: int, expected_size: int | None, cap: int | None, *,
-              progress: bool, timeout: float) -> None:
+              progress: bool, timeout: float, pace: _Pace) -> None:
     """One HTTP request: append to ``part`` from ``offset`` (or rewrite it when Range is ignored)."""
     headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     if offset > 0:
@@ -573,10 +641,12 @@ def _transfer(url: str, part: Path, offset: int, expected_size: int | None, cap:
                                 f"{cap:,} bytes")
         bar = tqdm(total=expected_size or total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
                    desc=part.name.removesuffix(".part"), disable=not progress, leave=False)
+        pace.new_transfer()
         with bar, open(part, mode) as out:
             written = offset
             while True:
-                chunk = response.read(_CHUNK)
+                chunk = response.read1(_CHUNK)  # whatever has arrived: a trickle cannot block us
+                pace.received(url, len(chunk))
                 if not chunk:
                     break
                 written += len(chunk)

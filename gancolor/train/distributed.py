@@ -59,6 +59,7 @@ from gancolor.errors import UserError
 __all__ = [
     "Launch",
     "launched_by_torchrun",
+    "torchrun_rank",
     "init_from_env",
     "shutdown",
     "launch",
@@ -97,8 +98,26 @@ class Launch:
 
 
 def launched_by_torchrun() -> bool:
-    """True if this process was started by torchrun (``RANK`` and ``WORLD_SIZE`` are set)."""
-    return "RANK" in os.environ and "WORLD_SIZE" in os.environ
+    """True if torchrun started this process as one of several (see :func:`torchrun_rank`)."""
+    return torchrun_rank() is not None
+
+
+def torchrun_rank() -> int | None:
+    """This process's ``RANK`` if torchrun started it as one of several processes, else None.
+
+    The environment must be torchrun's, consistently: ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``
+    whole numbers with ``WORLD_SIZE > 1`` and ``0 <= RANK, LOCAL_RANK < WORLD_SIZE``, and
+    ``MASTER_ADDR`` and ``MASTER_PORT`` set. A stray ``RANK`` alone (left in a shell, set by a
+    notebook host) is ignored: the command then runs, and reports errors, as a single process.
+    """
+    try:
+        rank_, world, local = (int(os.environ[name]) for name in _ENV)
+    except (KeyError, ValueError):
+        return None
+    consistent = world > 1 and 0 <= rank_ < world and 0 <= local < world
+    if not consistent or not os.environ.get("MASTER_ADDR") or not os.environ.get("MASTER_PORT"):
+        return None
+    return rank_
 
 
 def _env_int(name: str) -> int:
