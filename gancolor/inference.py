@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancolor.ab_classes import annealed_mean
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
 from gancolor.errors import CheckpointError, UserError
 from gancolor.hints import HINT_CHANNELS, Hint, generator_input, hints_to_maps
@@ -158,6 +159,23 @@ class Colorizer(GeneratorModel):
         return str(self.meta.get("mode", "gan"))
 
     @property
+    def temperature(self) -> float | None:
+        """A classification colorizer's decoding temperature T (Zhang et al. 2016: 1 = the mean of the
+        predicted colours, safe; towards 0 = the most likely colour, vivid); None for other models.
+        Set it with :meth:`set_temperature`."""
+        decode = self.meta.get("decode")
+        return float(decode["temperature"]) if isinstance(decode, dict) else None
+
+    def set_temperature(self, temperature: float) -> None:
+        """Decode a classification colorizer's distribution at ``temperature`` > 0 from now on."""
+        if self.temperature is None:
+            raise UserError("--temperature applies to classification colorizers only "
+                            "(gancolor train colorize --classify)")
+        if not (isinstance(temperature, (int, float)) and 0 < temperature < float("inf")):
+            raise UserError(f"the temperature must be a positive number; got {temperature}")
+        self.meta["decode"] = {**self.meta["decode"], "temperature": float(temperature)}
+
+    @property
     def takes_hints(self) -> bool:
         """Whether the generator takes user colour hints (L, hint ab, mask [, prior ab])."""
         return int(getattr(self.generator, "in_channels", 1)) in (HINT_CHANNELS, len(PRIOR_HINT_INPUTS))
@@ -198,8 +216,10 @@ class Colorizer(GeneratorModel):
                 prior = L_n.new_zeros(len(L_n), 2, height, width) if hint_ab is None else \
                     hint_prior(L_n, hint_ab, mask, self.prior_scale)
                 x = torch.cat([x, F.pad(prior.to(x), (0, pad_w, 0, pad_h), mode="replicate")], dim=1)
-        ab_n = self.generator(x)[..., :height, :width]
-        return ab_n.to(L_n.device)
+        out = self.generator(x)[..., :height, :width]
+        if self.mode == "classify":  # scores over ab bins (Zhang et al. 2016) -> one colour per pixel
+            out = annealed_mean(out, self.temperature, self.meta["decode"]["bins"])
+        return out.to(L_n.device)
 
     @torch.no_grad()
     def colorize_lab(self, L_n: torch.Tensor, hint_ab: torch.Tensor | None = None,  # noqa: N803

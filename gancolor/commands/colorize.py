@@ -14,11 +14,13 @@ __all__ = ["colorize_files"]
 
 
 def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None = None,
-                   size: int | None = None, device: str = "cpu", hints: Path | None = None) -> int:
+                   size: int | None = None, device: str = "cpu", hints: Path | None = None,
+                   temperature: float | None = None) -> int:
     """Colorize every input at full resolution into ``out_dir`` (see :func:`convert_files`).
 
     ``hints``: a JSON file of colour hints (:func:`gancolor.hints.load_hints_json`) applied to every
     input, in its pixel coordinates; it needs a hint colorizer (the shipped one by default).
+    ``temperature``: decoding temperature of a classification colorizer (Zhang et al. 2016).
     """
     from gancolor.hints import load_hints_json
     from gancolor.inference import default_checkpoint, load_colorizer
@@ -27,6 +29,8 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     if checkpoint is None and user_hints is not None:
         checkpoint = default_checkpoint("hints")
     colorizer = load_colorizer(checkpoint, device=device, inference_size=size)
+    if temperature is not None:
+        colorizer.set_temperature(temperature)
     if user_hints and not colorizer.takes_hints:  # one error, before any file is read
         raise UserError(f"{checkpoint or default_checkpoint('gan')}: this colorizer takes no colour hints "
                         f"(train one with `gancolor train colorize --hints`)")

@@ -135,12 +135,15 @@ def train_colorize(args: argparse.Namespace) -> int:
                    l1_only=args.l1_only or None, hints=args.hints or None, hint_prior=args.hint_prior,
                    hint_max=args.hint_max, hint_p_none=args.hint_p_none,
                    hint_min_size=args.hint_sizes[0] if args.hint_sizes else None,
-                   hint_max_size=args.hint_sizes[1] if args.hint_sizes else None)
+                   hint_max_size=args.hint_sizes[1] if args.hint_sizes else None,
+                   classify=args.classify or None, rebalance_lambda=args.rebalance_lambda,
+                   temperature=args.temperature)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         config, _ = _settings(args, "colorize", 1, **options)
         images, _ = load_images(args.data, split="train", size=config.image_size)
         config, steps = _settings(args, "colorize", len(images), **options)
-        kind = ("L1-only" if config.l1_only else "GAN") + (" hint" if config.hints else "")
+        kind = ("classification" if config.classify else "L1-only" if config.l1_only else "GAN") + \
+            (" hint" if config.hints else "")
         trainer = _build(ColorizationTrainer, config, images, device=device)
         inference_size = args.inference_size or 4 * config.image_size
         colorizer_path = _fit_and_export(

@@ -170,7 +170,8 @@ class UNetGenerator(nn.Module):
             ``out_channels`` input channels (e.g. hint colours already spread by Levin et al.
             2004): the network learns what to *add* to it, and its output layer starts at zero,
             so an untrained model returns the prior exactly; ``"logits"``, h itself (e.g. scores
-            over quantised ab bins for Zhang et al. 2016's classification colorizer).
+            over quantised ab bins for Zhang et al. 2016's classification colorizer, through a 1x1
+            conv on ``width`` features).
     """
 
     def __init__(
@@ -206,7 +207,12 @@ class UNetGenerator(nn.Module):
 
         channels = unet_channels(width, depth, max_width)
         self.encoder = unet_encoder(in_channels, channels, norm)  # encoder[i] = e_{i+1}
-        self.decoder = unet_decoder(channels, out_channels, norm, dropout, upsample)  # decoder[i] = d_{i+1}
+        # For logits (many classes) the last block gives `width` features and a 1x1 conv scores the
+        # classes: a 4x4 transposed conv straight to hundreds of channels would cost 8x more.
+        last = width if output == "logits" else out_channels
+        self.decoder = unet_decoder(channels, last, norm, dropout, upsample)  # decoder[i] = d_{i+1}
+        self.head = (nn.Sequential(nn.ReLU(), nn.Conv2d(width, out_channels, 1))
+                     if output == "logits" else None)
         init_weights(self)
         if output == "residual":  # start as the identity on the prior: tanh(0) = 0
             convs = (nn.Conv2d, nn.ConvTranspose2d)
@@ -228,8 +234,8 @@ class UNetGenerator(nn.Module):
         """
         self._check_input(x)
         h = run_decoder(self.decoder, run_encoder(self.encoder, x))
-        if self.output == "logits":
-            return h
+        if self.head is not None:  # output == "logits"
+            return self.head(h)
         if self.output == "residual":
             return (x[:, -h.shape[1]:] + torch.tanh(h)).clamp(-1.0, 1.0)
         return torch.tanh(h)

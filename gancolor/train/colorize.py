@@ -16,6 +16,10 @@ colour hints simulated from the ground truth, x = cat(L, hint ab, hint mask) (se
 and learns to spread a few given colours over the regions they belong to; D still judges (L, ab).
 With ``hint_prior="levin"`` G starts from the classic answer: x also holds the hints spread by
 Levin et al. 2004 (gancolor.propagation.hint_prior), and G(x) = prior + a learned residual.
+
+With ``classify`` (Zhang et al. 2016, "Colorful Image Colorization"), G scores Q quantised ab bins
+per pixel and is trained, without D, by the class-rebalanced cross-entropy of gancolor.ab_classes;
+photos are decoded by the annealed mean at ``temperature`` (T = 1 safe, T -> 0 vivid).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from pathlib import Path
 
 import torch
 
+from gancolor.ab_classes import bin_frequencies, classification_loss, gamut_bins, rebalancing_weights
+from gancolor.color import AB_SCALE
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
@@ -76,6 +82,11 @@ class ColorizeConfig:
     # crop size) and predicts a residual on top of them (UNetGenerator(output="residual")).
     hint_prior: str = "none"
     hint_prior_scale: float = 0.5
+    # Colour as classification (Zhang et al. 2016): G scores the ab bins of gancolor.ab_classes,
+    # trained by the rebalanced cross-entropy (no D); `temperature` is the exported decoding default.
+    classify: bool = False
+    rebalance_lambda: float = 0.5
+    temperature: float = 0.38
     # CUDA only, ignored on the CPU (gancolor.train.precision): float16 autocast + GradScalers,
     # NHWC weights and inputs. The `full` preset of `gancolor train` turns both on.
     amp: bool = False
@@ -91,6 +102,9 @@ class ColorizeConfig:
                 data.pop(key)
         if not self.hints or self.hint_prior == "none":
             for key in _PRIOR_KEYS:
+                data.pop(key)
+        if not self.classify:
+            for key in _CLASSIFY_KEYS:
                 data.pop(key)
         for key in ("amp", "channels_last"):
             if not data[key]:
@@ -108,6 +122,9 @@ class ColorizeConfig:
 
 _HINT_KEYS = ("hints", "hint_p_none", "hint_max", "hint_min_size", "hint_max_size")
 _PRIOR_KEYS = ("hint_prior", "hint_prior_scale")
+_CLASSIFY_KEYS = ("classify", "rebalance_lambda", "temperature")
+#: Training images whose colours give the class frequencies p̃ (evenly spaced over the set).
+_FREQUENCY_IMAGES = 512
 #: Hint priors a hint colorizer can start from.
 HINT_PRIORS = ("none", "levin")
 #: step_generator stream of the simulated hints (stream 0 draws crops and flips).
@@ -154,6 +171,9 @@ class ColorizationTrainer:
                              f"got {config.hint_prior!r}, {config.hint_prior_scale}")
         if config.hint_prior != "none" and not config.hints:
             raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
+        if config.classify and (config.hints or not 0.0 <= config.rebalance_lambda <= 1.0
+                                or not config.temperature > 0):
+            raise ValueError("classify needs hints=False, 0 <= rebalance_lambda <= 1 and temperature > 0")
         distributed.check_batch_size(config.batch_size)
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
@@ -167,10 +187,14 @@ class ColorizationTrainer:
         betas = (config.beta1, config.beta2)
         self.uses_prior = config.hints and config.hint_prior != "none"
         in_channels = (HINT_CHANNELS + 2 if self.uses_prior else HINT_CHANNELS) if config.hints else 1
-        self.G = UNetGenerator(in_channels=in_channels, out_channels=2,
+        self.bins = gamut_bins() if config.classify else None
+        self.G = UNetGenerator(in_channels=in_channels, out_channels=len(self.bins) if config.classify else 2,
                                width=config.width, depth=config.depth,
                                max_width=config.max_width, norm=config.norm, dropout=config.dropout,
-                               output="residual" if self.uses_prior else "tanh")
+                               output="logits" if config.classify else
+                               "residual" if self.uses_prior else "tanh")
+        #: Zhang et al.'s class weights w (Q,) from the training set's colours (classify only).
+        self.class_weights = self._class_weights() if config.classify else None
         if config.image_size % self.G.size_multiple:
             raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
                              f"for a depth-{config.depth} U-Net")
@@ -180,7 +204,7 @@ class ColorizationTrainer:
             "G": torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)}
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
         self.D: PatchDiscriminator | None = None
-        if not config.l1_only:
+        if not (config.l1_only or config.classify):
             self.D = PatchDiscriminator(in_channels=3, width=config.d_width, n_layers=config.d_layers,
                                         norm=config.norm)
             check_crop_size(self.D, config.image_size)
@@ -196,6 +220,13 @@ class ColorizationTrainer:
         self.ddp: dict[str, torch.nn.Module] = {name: distributed.wrap(module, self.device)
                                                 for name, module in self.modules.items()}
         distributed.seed_rank(config.seed)  # dropout: one stream per rank, seeded by (seed, rank)
+
+    def _class_weights(self) -> torch.Tensor:
+        """w (Q,) of Zhang et al. (Eq. 4) from the colours of up to 512 evenly spaced training images."""
+        step = max(1, len(self.images) // _FREQUENCY_IMAGES)
+        _, ab_n = lab_batch(self.images[::step][:_FREQUENCY_IMAGES])
+        frequencies = bin_frequencies(ab_n * AB_SCALE)
+        return rebalancing_weights(frequencies, self.config.rebalance_lambda).to(self.device)
 
     def config_dict(self) -> dict:
         return {**self.config.to_dict(), "data": dict(self._data_id)}
@@ -260,6 +291,13 @@ class ColorizationTrainer:
         with autocast():
             ab_fake = self.ddp["G"](x)  # G(x): (B, 2, S, S)
 
+        if self.config.classify:  # Zhang et al. 2016: here G(x) are the logits over the ab bins
+            with autocast():
+                loss_cl = classification_loss(ab_fake, ab_real, self.class_weights)
+            opt_g.zero_grad(set_to_none=True)
+            self.precision.backward_step("G", loss_cl, opt_g)
+            return {"g_cl": loss_cl.item()}
+
         if self.D is None:  # the L1-only comparison model: G* = arg min_G L_L1(G)
             with autocast():
                 loss_l1 = l1_loss(ab_fake, ab_real)
@@ -305,10 +343,13 @@ def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half
         "generator": generator_record(trainer.G, half),
         "train_config": trainer.config.to_dict(),
         "steps": int(trainer.step),
-        "mode": "l1" if trainer.config.l1_only else "gan",
+        "mode": "classify" if trainer.config.classify else "l1" if trainer.config.l1_only else "gan",
         "inputs": list(PRIOR_HINT_INPUTS if trainer.uses_prior else
                        HINT_INPUTS if trainer.config.hints else PLAIN_INPUTS),
     }
+    if trainer.config.classify:
+        contents["decode"] = {"method": "annealed_mean", "temperature": float(trainer.config.temperature),
+                              "bins": trainer.bins.clone()}
     if trainer.uses_prior:
         contents["prior"] = {"method": trainer.config.hint_prior, "scale": trainer.config.hint_prior_scale}
     if inference_size is not None:
