@@ -27,6 +27,8 @@ _WIDTH = int_in(1, 1024)
 _LR = float_in(0, 10, low_open=True)
 _WEIGHT = float_in(0, 1e6)
 _SEED = int_in(0, 2**63 - 1)
+_TEMPERATURE = float_in(0, 100, low_open=True)  # annealed-mean decoding (Zhang et al. 2016)
+_FRACTION = float_in(0, 1)
 
 
 def _add_common_train_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -64,16 +66,23 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     colorize = tasks.add_parser("colorize", help="pix2pix colorization: U-Net L -> ab, PatchGAN on (L, ab)")
     _add_common_train_options(colorize, "colorizer.pt")
     colorize.add_argument("--l1-only", action="store_true", help="no discriminator: the L1-only baseline")
+    colorize.add_argument("--classify", action="store_true",
+                          help="colour as classification over ab bins, rebalanced cross-entropy, no "
+                               "discriminator (Zhang et al. 2016)")
+    colorize.add_argument("--rebalance-lambda", type=_FRACTION, default=None,
+                          help="with --classify: class rebalancing, 0 = by rarity, 1 = none (paper: 0.5)")
+    colorize.add_argument("--temperature", type=_TEMPERATURE, default=None,
+                          help="with --classify: the model file's decoding temperature (paper: 0.38)")
     colorize.add_argument("--hints", action="store_true",
                           help="train a hint colorizer: L + sparse colour hints (Zhang et al. 2017)")
     colorize.add_argument("--hint-prior", default=None, choices=["none", "levin"],
                           help="with --hints: 'levin' = G also sees the hints spread by Levin et al. 2004 "
                                "and learns what to add to them")
-    colorize.add_argument("--hint-max", type=int, default=None,
+    colorize.add_argument("--hint-max", type=int_in(0, 10_000), default=None,
                           help="with --hints: at most this many simulated hints per image (default 32)")
-    colorize.add_argument("--hint-p-none", type=float, default=None,
+    colorize.add_argument("--hint-p-none", type=float_in(0, 1, low_open=True), default=None,
                           help="with --hints: P(no hint); the number of hints is geometric (default 1/8)")
-    colorize.add_argument("--hint-sizes", type=int, nargs=2, default=None, metavar=("MIN", "MAX"),
+    colorize.add_argument("--hint-sizes", type=int_in(1, 4096), nargs=2, default=None, metavar=("MIN", "MAX"),
                           help="with --hints: side of the simulated hint squares in px (default 1 5)")
     colorize.add_argument("--width", type=_WIDTH, default=None, help="U-Net width of the first layer")
     colorize.add_argument("--depth", type=int_in(1, 10), default=None, help="U-Net down-sampling steps")
@@ -123,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help='JSON colour hints, [{"x": 120, "y": 80, "color": "#ff0000"}, ...]')
     colorize.add_argument("--size", type=_WORKING_SIZE, default=None, help="long side (px) the model sees")
     colorize.add_argument("--device", type=device_name, default="cpu")
+    colorize.add_argument("--temperature", type=_TEMPERATURE, default=None,
+                          help="classification colorizers (Zhang et al. 2016): decode at this temperature, "
+                               "1 = safe mean, towards 0 = vivid (default: the model's)")
 
     stylize = commands.add_parser("stylize", help="translate photos of any size with a CycleGAN (A <-> B)")
     stylize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
@@ -171,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
         from gancolor.commands import colorize_files
 
         return colorize_files(args.inputs, args.out, checkpoint=args.checkpoint, size=args.size,
-                              device=args.device, hints=args.hints)
+                              device=args.device, hints=args.hints, temperature=args.temperature)
     if args.command == "stylize":
         from gancolor.commands import stylize_files
 
