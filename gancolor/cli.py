@@ -151,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="what the checkpoints do (default: colorize)")
     evaluate.add_argument("--checkpoint", type=Path, action="append", default=None,
                           help="model file; repeat to compare (default: the shipped models of the task)")
-    evaluate.add_argument("--data", default="embedded", help="'embedded', a dataset name or a folder")
+    evaluate.add_argument("--data", default="embedded",
+                          help="'embedded', 'photos' (whole real photos the dependencies ship), a dataset "
+                               "name or a folder")
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
     evaluate.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
                           help="embedded colorize data only: which part")
@@ -159,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="image size for a folder (default: 64)")
     evaluate.add_argument("--hints", type=int_in(0, 10_000), nargs="+", default=None, metavar="N",
                           help="hint colorizers: N simulated hints per image; several N give a curve")
+    evaluate.add_argument("--temperature", type=_TEMPERATURE, nargs="+", default=None, metavar="T",
+                          help="classification colorizers: decode at each temperature T "
+                               "(default: the model's)")
     evaluate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"], help="stylize only")
     evaluate.add_argument("--fid-weights", default=None, help="pytorch-fid Inception weights file")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")

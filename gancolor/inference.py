@@ -264,7 +264,10 @@ def render_full_resolution(rgb: np.ndarray, size_for: Callable[[int, int], tuple
     Returns: (H, W, 3) uint8 with the input's exact lightness. Every colorizer and the Levin et al.
     baseline (:class:`gancolor.baselines.Levin2004`) render photos this way.
     """
-    image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
+    rgb = np.ascontiguousarray(rgb)
+    if not rgb.flags.writeable:  # torch wants a writable buffer (e.g. the cached example photos)
+        rgb = rgb.copy()
+    image = torch.from_numpy(rgb).permute(2, 0, 1).float().div_(255.0)
     L_full = lightness(image)  # (1, H, W) in [0, 100]  # noqa: N806
     height, width = L_full.shape[-2:]
     small_size = size_for(height, width)

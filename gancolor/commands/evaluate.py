@@ -13,16 +13,37 @@ from gancolor.errors import UserError
 __all__ = ["evaluate_command"]
 
 
-def _shipped_checkpoints(hints: bool) -> list[Path]:
+def _shipped_checkpoints(hints: bool, automatic: bool = True) -> list[Path]:
+    """The shipped colorizer files: the hint model with ``hints``, the automatic ones with ``automatic``."""
     from gancolor.inference import default_checkpoint
 
-    modes = ("hints",) if hints else ("gan", "l1")
+    modes = (("hints",) if hints else ()) + (("gan", "l1", "classify") if automatic else ())
     return [path for path in map(default_checkpoint, modes) if path.is_file()]
 
 
+_KINDS = {"gan": "GAN", "l1": "L1-only", "classify": "classification"}
+
+
 def _colorizer_name(colorizer: object, path: Path) -> str:
-    kind = "GAN" if colorizer.mode == "gan" else "L1-only"
+    kind = _KINDS.get(colorizer.mode, colorizer.mode)
+    if colorizer.temperature is not None:
+        kind += f" T={colorizer.temperature:g}"
     return f"{kind}{' + hints' if colorizer.takes_hints else ''} ({path.name})"
+
+
+def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dict:
+    """Each colorizer file by display name; a classification colorizer once per temperature given."""
+    from gancolor.inference import load_colorizer
+
+    colorizers = {}
+    for path in paths:
+        colorizer = load_colorizer(path)
+        for temperature in (temperatures or [None]) if colorizer.temperature is not None else [None]:
+            if temperature is not None:
+                colorizer = load_colorizer(path)
+                colorizer.set_temperature(temperature)
+            colorizers[_colorizer_name(colorizer, path)] = colorizer
+    return colorizers
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
@@ -35,20 +56,53 @@ def evaluate_command(args: argparse.Namespace) -> int:
         from gancolor.commands.multitask import evaluate_multitask_command
 
         return evaluate_multitask_command(args)
+    if args.data == "photos":
+        return _evaluate_photos(args)
     return _evaluate_colorizers(args)
+
+
+def _evaluate_photos(args: argparse.Namespace) -> int:
+    """``--data photos``: whole held-out real photos (gancolor.evaluate_photos), every method at
+    full resolution with the gray photo and Levin et al. 2004 beside the models."""
+    from gancolor.baselines import Levin2004
+    from gancolor.data.real_photos import real_photos
+    from gancolor.evaluate_photos import GrayPhoto, evaluate_photos, format_photo_table
+
+    counts = sorted(set(args.hints or [0]))
+    paths = args.checkpoint or _shipped_checkpoints(hints=any(counts))
+    methods = {"gray": GrayPhoto(), **({"Levin 2004": Levin2004()} if any(counts) else {}),
+               **_load_colorizers(paths, args.temperature)}
+    photos = real_photos(args.split)
+    results = evaluate_photos(methods, photos, counts, progress=not args.json)
+    if args.json:
+        def finite(value: float) -> float | None:  # JSON has no inf
+            return value if math.isfinite(value) else None
+
+        clean = {name: {str(k): {"psnr": finite(row["psnr"]), "colorfulness": row["colorfulness"],
+                                 "per_photo": {p: finite(v) for p, v in row["per_photo"].items()}}
+                        for k, row in by_k.items()}
+                 for name, by_k in results.items()}
+        print(json.dumps({"task": "colorize", "data": "photos", "split": args.split, "photos": list(photos),
+                          "hints": counts, "results": clean}, indent=2))
+        return 0
+    print(f"real photos, {args.split} split: {', '.join(photos)} (long side 512 px, PSNR in dB at full size)")
+    print(format_photo_table(results, counts))
+    if any(counts):
+        print("k = simulated hints per photo (7x7 px squares of the true mean colour, seed 0); "
+              "'-' = the method takes no hints")
+    return 0
 
 
 def _evaluate_colorizers(args: argparse.Namespace) -> int:
     from gancolor.evaluate import evaluate_colorizers, evaluate_with_hints
-    from gancolor.inference import load_colorizer
 
     counts = args.hints or [0]
     if any(n < 0 for n in counts):
         raise UserError(f"--hints must be >= 0, got {' '.join(map(str, counts))}")
-    paths = args.checkpoint or _shipped_checkpoints(hints=any(counts))
+    paths = args.checkpoint or _shipped_checkpoints(hints=any(counts), automatic=not any(counts))
     if not paths:
         raise UserError("no --checkpoint given and no shipped colorizer found in gancolor/weights")
-    colorizers = {_colorizer_name(c, p): c for p, c in ((p, load_colorizer(p)) for p in paths)}
+    colorizers = _load_colorizers(paths, args.temperature)
     images, ambiguous = load_images(args.data, split=args.split, size=args.size, source=args.source)
     with_fid, fid_note = _fid_available(args.fid_weights)
     if len(counts) == 1:
