@@ -10,6 +10,7 @@ Arrays are channel-last numpy: ``rgb`` is ``(H, W, 3) uint8``, ``alpha`` is ``(H
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,10 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
     path = Path(path)
     try:
         _check_file(path)
-        with Image.open(path) as img:
+        with warnings.catch_warnings():  # our own pixel budget replaces PIL's bomb warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
             _check_pixel_budget(path, img.size)
             img.load()  # decode everything now, so truncated files fail here
             return _to_loaded(_upright(img))

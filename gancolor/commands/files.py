@@ -38,18 +38,22 @@ def plan_outputs(files: Sequence[tuple[Path, Path | None]], out_dir: Path) -> li
     """The output path of every (source, root) of ``files``, or the error that stops it.
 
     Outputs never replace an input and never collide with each other: when the natural name
-    (:func:`output_path_for`) is an input file or an earlier output, the source's format goes
+    (:func:`output_path_for`) is an input file or another output, the source's format goes
     into the name (``x.gif`` -> ``x-gif.png`` beside an input ``x.png``), then a number
-    (``x-gif-2.png``). A source whose natural output is the source itself (same folder, same
-    name) gets an error instead: write into another folder.
+    (``x-gif-2.png``); files whose output keeps their own name are served first. A source whose
+    natural output is the source itself (same folder, same name) gets an error instead: write
+    into another folder.
     """
     inputs = {_real(source) for source, _ in files}
+    naturals = [output_path_for(source, root, out_dir) for source, root in files]
     taken: set[str] = set()
-    plan: list[Path | UserError] = []
-    for source, root in files:
-        natural = output_path_for(source, root, out_dir)
+    plan: list[Path | UserError] = [Path()] * len(files)
+    # Files whose output keeps their own name choose first: x.png -> x.png, then x.gif -> x-gif.png.
+    order = sorted(range(len(files)), key=lambda i: naturals[i].name != files[i][0].name)
+    for i in order:
+        source, natural = files[i][0], naturals[i]
         if _real(natural) == _real(source):
-            plan.append(UserError(f"{source}: output would overwrite the input; choose another -o folder"))
+            plan[i] = UserError(f"{source}: output would overwrite the input; choose another -o folder")
             continue
         target, number = natural, 1
         while _real(target) in inputs or _real(target) in taken:
@@ -58,7 +62,7 @@ def plan_outputs(files: Sequence[tuple[Path, Path | None]], out_dir: Path) -> li
             stem = f"{natural.stem}-{tag}" + (f"-{number - 1}" if number > 2 else "")
             target = natural.with_name(stem + natural.suffix)
         taken.add(_real(target))
-        plan.append(target)
+        plan[i] = target
     return plan
 
 

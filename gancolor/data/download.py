@@ -87,6 +87,8 @@ _USER_AGENT = "gancolor-download/1 (+https://github.com/; python-urllib)"
 _RETRY_CODES = frozenset({408, 425, 429})  # plus every 5xx
 _DEFAULT_MAX_RATIO = 200.0
 _DEFAULT_MAX_MEMBERS = 500_000
+_MAX_MEMBER_DEPTH = 64  # folders inside folders of one member
+_MAX_MEMBER_NAME = 1024  # characters in a member's path
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 #: A whole fetch (every mirror and retry) must end within this many seconds ...
 DEFAULT_DEADLINE = 6 * 3600.0
@@ -452,7 +454,7 @@ class _Pace:
     def check_deadline(self, url: str) -> None:
         """Raise :class:`_MirrorFailed` once the deadline has passed."""
         if time.monotonic() > self.deadline_at:
-            raise _MirrorFailed(f"{url}: not finished within the deadline of {self.seconds:,.0f} s")
+            raise _MirrorFailed(f"{url}: not finished within the deadline of {self.seconds:g} s")
 
     def new_transfer(self) -> None:
         """Start measuring the rate of a new HTTP response."""
@@ -746,7 +748,10 @@ def _member_parts(archive: Path, name: str) -> tuple[str, ...]:
     if ".." in parts:
         raise _refuse(archive, f"member {name!r} points outside the folder (..)")
     if any("\x00" in p for p in parts):
-        raise _refuse(archive, f"member {name!r} has a NUL byte")
+        raise _refuse(archive, f"member {name[:80]!r} has a NUL byte")
+    if len(parts) > _MAX_MEMBER_DEPTH or len(name) > _MAX_MEMBER_NAME:
+        raise _refuse(archive, f"member {name[:60]!r}... is nested too deeply ({len(parts)} levels) or its "
+                               f"name is too long ({len(name):,} characters)")
     return parts
 
 
