@@ -69,6 +69,8 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None,
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-{os.getpid()}-",
                                         suffix=suffix if suffix is not None else target.suffix,
                                         dir=target.parent)
+    except (FileExistsError, NotADirectoryError):
+        raise WriteError(target, "a folder on its path is a file") from None
     except OSError as error:
         raise WriteError(target, os_reason(error)) from None
     os.close(fd)
@@ -132,9 +134,10 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: str | os.PathLike, data: object, indent: int | None = None) -> None:
+def atomic_write_json(path: str | os.PathLike, data: object, indent: int | None = None,
+                      sort_keys: bool = False) -> None:
     """Write ``data`` as JSON to ``path`` atomically; the written file is parsed back to check it."""
-    text = json.dumps(data, indent=indent) + "\n"
+    text = json.dumps(data, indent=indent, sort_keys=sort_keys) + "\n"
 
     def parses(tmp: Path) -> None:
         json.loads(tmp.read_text(encoding="utf-8"))  # ValueError if cut short

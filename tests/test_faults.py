@@ -627,10 +627,18 @@ def test_gancolor_cache_pointing_at_a_file_is_one_line(tmp_path, monkeypatch, ca
 
 def test_atomic_write_into_a_file_instead_of_a_folder_is_one_line(tmp_path):
     (tmp_path / "folder").write_text("a file")
-    with pytest.raises(WriteError, match="folder/out.png: cannot write") as info:
+    with pytest.raises(WriteError, match="folder/out.png: cannot write .a folder on its path is a file"
+                       ) as info:
         with atomic_write(tmp_path / "folder" / "out.png"):
             pass
     assert "\n" not in str(info.value)
+
+
+def test_a_download_root_that_is_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "root").write_text("a file")
+    assert main(["download", "--root", str(tmp_path / "root"), "cifar10"]) == 1
+    assert one_line(capsys.readouterr().err) == (
+        f"gancolor: error: the download root {tmp_path / 'root'}: is a file, not a folder")
 
 
 def test_read_rgb_refuses_images_over_the_pixel_budget_before_decoding(tmp_path, monkeypatch):

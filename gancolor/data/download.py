@@ -54,7 +54,7 @@ from tqdm.auto import tqdm
 
 from gancolor.data.registry import DatasetEntry, load_registry
 from gancolor.errors import DataError
-from gancolor.io_utils import atomic_write
+from gancolor.io_utils import atomic_write_json, check_writable_folder
 from gancolor.runtime import cache_dir
 
 __all__ = [
@@ -231,7 +231,7 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
     if max_bytes is not None and entry.size > max_bytes:
         raise DownloadError(f"{entry.urls[0]}: {name} is {entry.size:,} bytes, more than the limit of "
                             f"{max_bytes:,} bytes")
-    base.mkdir(parents=True, exist_ok=True)
+    check_writable_folder(base, "the download root")
     _check_free_space(base, entry)
     with _root_lock(base):
         if _is_complete(target):  # another process finished it while we waited
@@ -298,8 +298,7 @@ def _download_locked(entry: DatasetEntry, base: Path, target: Path, *, progress:
 
 
 def _write_marker(folder: Path, marker: dict) -> None:
-    with atomic_write(folder / MARKER_NAME) as tmp:
-        tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    atomic_write_json(folder / MARKER_NAME, marker, indent=2)
 
 
 def _check_free_space(base: Path, entry: DatasetEntry) -> None:
@@ -354,8 +353,7 @@ def _record_lock(lock_file: Path, entry: DatasetEntry, sha256: str) -> None:
     }
     body = {"about": "sha256 of downloads that have no published checksum, recorded on first use "
                      "(trust on first use); later downloads must match", "datasets": datasets}
-    with atomic_write(lock_file) as tmp:
-        tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write_json(lock_file, body, indent=2, sort_keys=True)
 
 
 # ----------------------------------------------------------------------------------------------
