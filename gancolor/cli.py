@@ -78,6 +78,9 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     colorize.add_argument("--hint-prior", default=None, choices=["none", "levin"],
                           help="with --hints: 'levin' = G also sees the hints spread by Levin et al. 2004 "
                                "and learns what to add to them")
+    colorize.add_argument("--hue-jitter", type=_FRACTION, default=None,
+                          help="share of training images whose colours turn by a random hue angle (L kept): "
+                               "a hint model then follows its hints instead of remembered colours")
     colorize.add_argument("--hint-max", type=int_in(0, 10_000), default=None,
                           help="with --hints: at most this many simulated hints per image (default 32)")
     colorize.add_argument("--hint-p-none", type=float_in(0, 1, low_open=True), default=None,

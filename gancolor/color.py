@@ -25,6 +25,7 @@ __all__ = [
     "denormalize_lab",
     "rgb_to_lab_normalized",
     "lab_normalized_to_rgb",
+    "rotate_hue",
     "L_SCALE",
     "AB_SCALE",
 ]
@@ -150,3 +151,15 @@ def rgb_to_lab_normalized(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
 def lab_normalized_to_rgb(L_n: torch.Tensor, ab_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
     """Normalised (L_n, ab_n) -> sRGB (..., 3, H, W) in [0, 1]."""
     return lab_to_rgb(denormalize_lab(L_n, ab_n))
+
+
+def rotate_hue(ab: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
+    """Turn each image's colours round the hue circle, keeping lightness and chroma.
+
+    Inputs: ``ab`` (N, 2, H, W) chrominance (any unit: Lab or ab_n); ``angles`` (N,) radians.
+    Returns: (N, 2, H, W), every (a, b) rotated by its image's angle about the gray axis (a red
+    apple turns green at pi, a blue sky yellow). Colours may leave the sRGB gamut slightly.
+    """
+    cos, sin = torch.cos(angles).to(ab).view(-1, 1, 1), torch.sin(angles).to(ab).view(-1, 1, 1)
+    a, b = ab.unbind(dim=1)
+    return torch.stack((cos * a - sin * b, sin * a + cos * b), dim=1)

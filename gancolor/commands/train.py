@@ -136,7 +136,8 @@ def train_colorize(args: argparse.Namespace) -> int:
                    hint_max=args.hint_max, hint_p_none=args.hint_p_none,
                    hint_min_size=args.hint_sizes[0] if args.hint_sizes else None,
                    hint_max_size=args.hint_sizes[1] if args.hint_sizes else None,
-                   classify=args.classify or None, rebalance_lambda=args.rebalance_lambda,
+                   classify=args.classify or None, hue_jitter=args.hue_jitter,
+                   rebalance_lambda=args.rebalance_lambda,
                    temperature=args.temperature)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         config, _ = _settings(args, "colorize", 1, **options)

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 
 from gancolor.ab_classes import bin_frequencies, classification_loss, gamut_bins, rebalancing_weights
-from gancolor.color import AB_SCALE
+from gancolor.color import AB_SCALE, rotate_hue
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
@@ -82,6 +82,10 @@ class ColorizeConfig:
     # crop size) and predicts a residual on top of them (UNetGenerator(output="residual")).
     hint_prior: str = "none"
     hint_prior_scale: float = 0.5
+    # Share of training images whose colours are turned round the hue circle by a random angle
+    # (L unchanged): where colour cannot be told from L, a hint model must follow its hints
+    # instead of painting the colours it remembers (a green "grass" suit on a real photo).
+    hue_jitter: float = 0.0
     # Colour as classification (Zhang et al. 2016): G scores the ab bins of gancolor.ab_classes,
     # trained by the rebalanced cross-entropy (no D); `temperature` is the exported decoding default.
     classify: bool = False
@@ -106,6 +110,8 @@ class ColorizeConfig:
         if not self.classify:
             for key in _CLASSIFY_KEYS:
                 data.pop(key)
+        if not self.hue_jitter:
+            data.pop("hue_jitter")
         for key in ("amp", "channels_last"):
             if not data[key]:
                 data.pop(key)
@@ -122,6 +128,8 @@ class ColorizeConfig:
 
 _HINT_KEYS = ("hints", "hint_p_none", "hint_max", "hint_min_size", "hint_max_size")
 _PRIOR_KEYS = ("hint_prior", "hint_prior_scale")
+#: step_generator stream of the hue rotations.
+HUE_STREAM = 2
 _CLASSIFY_KEYS = ("classify", "rebalance_lambda", "temperature")
 #: Training images whose colours give the class frequencies p̃ (evenly spaced over the set).
 _FREQUENCY_IMAGES = 512
@@ -171,6 +179,8 @@ class ColorizationTrainer:
                              f"got {config.hint_prior!r}, {config.hint_prior_scale}")
         if config.hint_prior != "none" and not config.hints:
             raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
+        if not 0.0 <= config.hue_jitter <= 1.0:
+            raise ValueError(f"hue_jitter is a probability in [0, 1]; got {config.hue_jitter}")
         if config.classify and (config.hints or not 0.0 <= config.rebalance_lambda <= 1.0
                                 or not config.temperature > 0):
             raise ValueError("classify needs hints=False, 0 <= rebalance_lambda <= 1 and temperature > 0")
@@ -235,7 +245,8 @@ class ColorizationTrainer:
         """The training batch of ``step``, on the device.
 
         Returns: L_n (B, 1, S, S) in [-1, 1] and ab_n (B, 2, S, S), S = image_size: the global
-        batch (:meth:`train_step` takes each rank's shard of it in a multi-process run).
+        batch (:meth:`train_step` takes each rank's shard of it in a multi-process run). With
+        ``hue_jitter`` the colours of a share of the images are turned by a random hue angle.
         """
         size = self.config.image_size
         x = self.images[self.sampler.indices(step)]  # (B, 3, H, W) uint8
@@ -249,7 +260,13 @@ class ColorizationTrainer:
         if self.config.flip:
             flip = torch.rand(len(x), generator=generator) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-        return lab_batch(x.to(self.device))
+        L, ab = lab_batch(x.to(self.device))  # noqa: N806
+        if self.config.hue_jitter:  # turn a share of the images' colours by a random hue angle
+            hue = step_generator(self.config.seed, step, HUE_STREAM)
+            turn = torch.rand(len(x), generator=hue) < self.config.hue_jitter
+            angles = torch.where(turn, torch.rand(len(x), generator=hue) * 2 * torch.pi, 0.0)
+            ab = rotate_hue(ab, angles)
+        return L, ab
 
     def generator_input(self, step: int, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """G's input for the batch of ``step``: L_n (B, 1, S, S), or with ``hints``
