@@ -216,3 +216,42 @@ def test_checks_leave_the_global_random_state_alone() -> None:
     checks.pix2pix_generator_loss(g_loss())
     checks.unet_level(UNetLevel)
     assert torch.equal(torch.rand(3), expected)
+
+
+# --------------------------------------------------------------------------------------
+# 4.4 annealed mean
+# --------------------------------------------------------------------------------------
+
+
+def annealed(kind: str = "right") -> Callable:
+    def decode(logits: torch.Tensor, bins: torch.Tensor, temperature: float) -> torch.Tensor:
+        scaled = {"no_t": logits, "times_t": logits * temperature}.get(kind, logits / temperature)
+        p = torch.softmax(scaled, dim=0 if kind == "dim0" else 1)
+        if kind == "unnormalised":
+            p = torch.softmax(logits, dim=1).pow(1 / temperature)
+        if kind == "mode":
+            return bins[logits.argmax(dim=1)].permute(0, 3, 1, 2) / 110
+        ab = torch.einsum("nqhw,qc->nchw", p, bins)
+        return ab if kind == "lab_units" else ab / 110
+    return decode
+
+
+def test_annealed_mean_passes_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    passes(checks.annealed_mean, annealed(), capsys)
+
+
+def test_annealed_mean_lets_the_stub_raise() -> None:
+    with pytest.raises(NotImplementedError, match="Exercise 4.x"):
+        checks.annealed_mean(stub)
+
+
+@pytest.mark.parametrize(("kind", "needle"), [
+    ("no_t", "the temperature is not used"),
+    ("times_t", "multiplied the logits by T"),
+    ("mode", "the mode"),
+    ("lab_units", "Lab units"),
+    ("unnormalised", "not renormalised"),
+    ("dim0", "batch axis"),
+])
+def test_annealed_mean_names_the_mistake(kind: str, needle: str) -> None:
+    fails(checks.annealed_mean, annealed(kind), needle)
