@@ -106,7 +106,11 @@ def read_model_file(path: str | Path, expected_format: str) -> dict:
         elif isinstance(blob, dict) and "modules" in blob:
             hint = f" (a training checkpoint? use {KNOWN_FORMATS[expected_format].export})"
         raise CheckpointError(path, f"not a gancolor {what} file (format: {kind}){hint}")
-    if blob.get("format_version", 0) > FORMAT_VERSION:
+    version = blob.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(path, f"field 'format_version' is a {type(version).__name__}, "
+                                    "not a whole number")
+    if version > FORMAT_VERSION:
         raise CheckpointError(path, "written by a newer gancolor; upgrade gancolor to load it")
     return blob
 
@@ -129,7 +133,8 @@ def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path
     try:
         generator = classes[record["class"]](**{**(config_defaults or {}), **record["config"]})
         generator.load_state_dict({k: v.float() for k, v in record["state_dict"].items()})
-    except (RuntimeError, TypeError, KeyError, ValueError, AttributeError) as error:
+    except (RuntimeError, TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError,
+            MemoryError) as error:
         reason = f"weights do not fit the architecture ({_first_line(error)})"
         raise CheckpointError(path, f"{name} {reason}" if name else reason) from None
     return generator

@@ -516,6 +516,56 @@ def test_painting_hints_matches_the_per_pixel_definition():
 
 
 # ---------------------------------------------------------------------------------------------
+# Training checkpoints with fields of the wrong type: one line on resume
+
+
+@pytest.fixture(scope="module")
+def toy_trainer_and_checkpoint(tmp_path_factory):
+    """A tiny L1-only colorization trainer and a real checkpoint of it (loaded, as a dict)."""
+    from gancolor.train import ColorizationTrainer, ColorizeConfig, History, save_training_checkpoint
+    from gancolor.train.checkpoint import load_training_checkpoint
+
+    seeded = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8, generator=seeded)
+    trainer = ColorizationTrainer(ColorizeConfig(image_size=16, batch_size=2, width=4, depth=2, l1_only=True),
+                                  images, device="cpu")
+    path = tmp_path_factory.mktemp("checkpoint") / "checkpoint.pt"
+    save_training_checkpoint(path, trainer, 0, History())
+    return trainer, load_training_checkpoint(path)
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70), st.floats(),
+                    st.text(max_size=8), st.lists(st.integers(), max_size=3),
+                    st.dictionaries(st.text(max_size=4), st.integers() | st.text(max_size=4), max_size=3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(["format_version", "task", "config", "step", "history", "modules", "optimizers",
+                              "schedulers", "rng", "extra", "history.steps", "history.losses", "rng.torch",
+                              "modules.G", "history.seconds"]),
+       value=_values)
+def test_checkpoints_with_fields_of_the_wrong_type_are_one_line(tmp_path, toy_trainer_and_checkpoint, field,
+                                                                 value):
+    from gancolor.errors import CheckpointError
+    from gancolor.train.checkpoint import load_training_checkpoint, restore_training_state
+
+    trainer, good = toy_trainer_and_checkpoint
+    broken = {**good, "history": dict(good["history"]), "rng": dict(good["rng"]),
+              "modules": dict(good["modules"])}
+    where, _, key = field.partition(".")
+    if key:
+        broken[where][key] = value
+    else:
+        broken[where] = value
+    path = tmp_path / "checkpoint.pt"
+    torch.save(broken, path)
+    try:
+        restore_training_state(trainer, load_training_checkpoint(path), path)
+    except CheckpointError as error:
+        assert str(error).startswith(f"{path}: ") and "\n" not in str(error) and len(str(error)) < 400
+
+
+# ---------------------------------------------------------------------------------------------
 # Malformed archives
 
 

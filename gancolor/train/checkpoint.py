@@ -144,13 +144,49 @@ def load_training_checkpoint(path: str | os.PathLike, map_location: str | torch.
                  STYLIZER_FORMAT: " (an exported stylizer: load it with gancolor.stylize)"}
         hint = hints.get(kind, "") if isinstance(kind, str) else ""
         raise CheckpointError(path, f"not a gancolor training checkpoint (format: {kind}){hint}")
-    if checkpoint.get("format_version", 0) > CHECKPOINT_VERSION:
-        raise CheckpointError(path, f"written by a newer gancolor ({checkpoint.get('gancolor_version')}); "
-                                    "upgrade gancolor to resume it")
+    version = checkpoint.get("format_version", 0)
+    if not _is_whole(version):
+        raise CheckpointError(path, f"field 'format_version' is a {type(version).__name__}, "
+                                    "not a whole number")
+    if version > CHECKPOINT_VERSION:
+        newer = str(checkpoint.get("gancolor_version"))[:20]
+        raise CheckpointError(path, f"written by a newer gancolor ({newer}); upgrade gancolor to resume it")
     missing = [key for key in _REQUIRED_KEYS if key not in checkpoint]
     if missing:
         raise CheckpointError(path, f"incomplete training checkpoint (missing {', '.join(missing)})")
+    _check_fields(path, checkpoint)
     return checkpoint
+
+
+#: The type of every required field of a training checkpoint.
+_FIELD_TYPES = {"task": str, "config": dict, "step": int, "history": dict, "modules": dict,
+                "optimizers": dict, "schedulers": dict, "rng": dict}
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_fields(path: Path, checkpoint: dict) -> None:
+    """Refuse (one-line ``CheckpointError``) a checkpoint whose fields have the wrong type or shape."""
+    from gancolor.train.loop import History
+
+    for key, kind in _FIELD_TYPES.items():
+        value = checkpoint[key]
+        if not isinstance(value, kind) or (kind is int and not _is_whole(value)):
+            raise CheckpointError(path, f"field {key!r} is a {type(value).__name__}, not a {kind.__name__}")
+    if checkpoint["step"] < 0:
+        raise CheckpointError(path, f"field 'step' is negative ({checkpoint['step']})")
+    for key in ("modules", "optimizers", "schedulers"):
+        bad = [str(name)[:40] for name, state in checkpoint[key].items() if not isinstance(state, dict)]
+        if bad:
+            raise CheckpointError(path, f"field {key!r}: {', '.join(bad)} is not a state dict")
+    if not isinstance(checkpoint["rng"].get("torch"), torch.Tensor):
+        raise CheckpointError(path, "field 'rng' holds no torch generator state")
+    try:
+        History.from_dict(checkpoint["history"])
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise CheckpointError(path, f"field 'history' is malformed ({_first_line(error)})") from None
 
 
 def _flatten(config: dict, prefix: str = "") -> dict[str, Any]:
@@ -179,7 +215,7 @@ def _load_states(path: Path, kind: str, objects: dict, states: dict) -> None:
     for name, obj in objects.items():
         try:
             obj.load_state_dict(states[name])
-        except (RuntimeError, ValueError, KeyError) as error:
+        except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
             reason = f"{kind[:-1]} {name!r} does not match ({_first_line(error)})"
             raise CheckpointError(path, reason) from None
 
@@ -192,20 +228,26 @@ def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike
     """
     path = Path(path)
     if checkpoint["task"] != task.name:
-        raise CheckpointError(path, f"is a {checkpoint['task']!r} checkpoint, not {task.name!r}")
+        raise CheckpointError(path, f"is a {checkpoint['task'][:40]!r} checkpoint, not {task.name!r}")
     differences = _config_differences(checkpoint["config"], task.config_dict())
     if differences:
-        raise CheckpointError(path, "was trained with a different config: " + "; ".join(differences))
+        shown = "; ".join(" ".join(d.split())[:120] for d in differences[:5])
+        more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
+        raise CheckpointError(path, f"was trained with a different config: {shown}{more}")
     _load_states(path, "modules", task.modules, checkpoint["modules"])
     _load_states(path, "optimizers", task.optimizers, checkpoint["optimizers"])
     _load_states(path, "schedulers", task.schedulers, checkpoint["schedulers"])
     _load_extra_state(path, task, checkpoint.get("extra"))
-    precision = getattr(task, "precision", None)
-    if precision is not None:
-        precision.load_state_dict(checkpoint.get("scalers", {}))
-    rng = _this_rank_rng_state(checkpoint["rng"], task, int(checkpoint["step"]))
-    if rng is not None:
-        _set_rng_state(rng)
+    try:
+        precision = getattr(task, "precision", None)
+        if precision is not None:
+            precision.load_state_dict(checkpoint.get("scalers", {}))
+        rng = _this_rank_rng_state(checkpoint["rng"], task, int(checkpoint["step"]))
+        if rng is not None:
+            _set_rng_state(rng)
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        raise CheckpointError(path, f"scaler or random generator state does not fit ({_first_line(error)})"
+                              ) from None
 
 
 def _load_extra_state(path: Path, task: Task, extra: dict | None) -> None:
@@ -215,9 +257,11 @@ def _load_extra_state(path: Path, task: Task, extra: dict | None) -> None:
         return
     if extra is None:
         raise CheckpointError(path, f"holds no extra state, which the {task.name!r} task needs")
+    if not isinstance(extra, dict):
+        raise CheckpointError(path, f"field 'extra' is a {type(extra).__name__}, not a dict")
     if loader is None:
-        raise CheckpointError(path, f"holds extra state ({', '.join(map(str, extra))}) that the "
-                                    f"{task.name!r} task cannot take")
+        keys = ", ".join(str(key)[:20] for key in extra)
+        raise CheckpointError(path, f"holds extra state ({keys}) that the {task.name!r} task cannot take")
     try:
         loader(extra)
     except (RuntimeError, ValueError, KeyError, TypeError) as error:
