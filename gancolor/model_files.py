@@ -99,6 +99,8 @@ def read_model_file(path: str | Path, expected_format: str) -> dict:
     except Exception as error:  # torch raises many types for corrupt files
         raise CheckpointError(path, f"not a readable checkpoint ({_first_line(error)})") from None
     kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+    if not isinstance(kind, str):
+        kind = type(kind).__name__
     if kind != expected_format:
         hint = ""
         if kind in KNOWN_FORMATS:
@@ -125,8 +127,9 @@ def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path
     an option existed (the record's config wins). Raises :class:`~gancolor.errors.CheckpointError`
     for an unknown class or weights that do not fit the architecture.
     """
-    if not isinstance(record, dict) or record.get("class") not in classes:
-        found = record.get("class") if isinstance(record, dict) else None
+    found = record.get("class") if isinstance(record, dict) else None
+    if not isinstance(found, str) or found not in classes:
+        found = found if isinstance(found, str) or found is None else type(found).__name__
         if name:
             raise CheckpointError(path, f"no usable {name} generator (class {found!r})")
         raise CheckpointError(path, f"unknown generator class {found!r}")
