@@ -75,7 +75,18 @@ def plot_losses(losses: Mapping[str, Sequence[float]], steps: Sequence[int] | No
 
 
 def _save(fig, path: str | Path) -> None:
-    from gancolor.io_utils import atomic_write
+    """Write ``fig`` to the image file ``path`` (any extension of :data:`gancolor.imageio.IMAGE_EXTENSIONS`)
+    through :func:`gancolor.imageio.write_image`: atomic and verified, one-line errors."""
+    import io
 
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, dpi=110)
+    import numpy as np
+    from PIL import Image
+
+    from gancolor.imageio import write_image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    buffer.seek(0)
+    with Image.open(buffer) as rendered:
+        rgb = np.asarray(rendered.convert("RGB"))
+    write_image(path, rgb)

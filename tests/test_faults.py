@@ -97,8 +97,8 @@ def short_writes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def cut_short(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
         save(self, fp, *args, **kwargs)
-        size = os.path.getsize(fp)  # type: ignore[arg-type]
-        os.truncate(fp, size // 2)  # type: ignore[arg-type]
+        if isinstance(fp, (str, os.PathLike)):  # a file, not an in-memory buffer
+            os.truncate(fp, os.path.getsize(fp) // 2)
 
     monkeypatch.setattr(Image.Image, "save", cut_short)
 
@@ -682,6 +682,22 @@ def test_atomic_write_into_a_file_instead_of_a_folder_is_one_line(tmp_path):
         with atomic_write(tmp_path / "folder" / "out.png"):
             pass
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("ext", [".bmp", ".gif", ".jpg", ".png", ".tif", ".webp"])
+def test_figures_are_written_in_every_image_format_and_verified(tmp_path, monkeypatch, ext):
+    import matplotlib.pyplot as plt
+
+    from gancolor.viz import comparison_grid
+
+    target = tmp_path / f"demo{ext}"
+    plt.close(comparison_grid({"gray": torch.rand(1, 3, 8, 8)}, path=target))
+    before = snapshot(tmp_path)
+    assert read_rgb(target).shape[2] == 3
+    short_writes(monkeypatch)
+    with pytest.raises(WriteError, match=f"^{target}: cannot write"):
+        plt.close(comparison_grid({"gray": torch.rand(1, 3, 8, 8)}, path=target))
+    assert snapshot(tmp_path) == before
 
 
 def test_a_download_root_that_is_a_file_is_one_line(tmp_path, capsys):
