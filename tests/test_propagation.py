@@ -97,3 +97,40 @@ def test_levin_baseline_renders_photos_at_full_resolution_and_follows_hints():
     assert out[45, 10, 0] > out[45, 10, 2] and out[45, 130, 2] > out[45, 130, 0]
     gray = levin.colorize_image(rgb, None)
     assert np.abs(gray.astype(int) - gray[..., :1]).max() <= 1  # no hints: gray
+
+
+def test_rotate_hue_keeps_chroma_and_turns_the_hue():
+    from gancolor.color import rotate_hue
+
+    ab = torch.randn(3, 2, 4, 5)
+    turned = rotate_hue(ab, torch.tensor([0.0, torch.pi, torch.pi / 2]))
+    torch.testing.assert_close(turned[0], ab[0])
+    torch.testing.assert_close(turned[1], -ab[1])
+    torch.testing.assert_close(turned[2], torch.stack([-ab[2, 1], ab[2, 0]]))
+    torch.testing.assert_close(turned.norm(dim=1), ab.norm(dim=1))
+
+
+def test_a_levin_prior_hint_model_trains_with_turned_colours_and_exports(tmp_path):
+    from gancolor.inference import PRIOR_HINT_INPUTS, load_colorizer
+    from gancolor.train import ColorizationTrainer, ColorizeConfig, export_colorizer, fit
+
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (8, 3, 16, 16), dtype=torch.uint8, generator=gen)
+    settings = dict(image_size=16, batch_size=4, width=4, max_width=8, depth=2, hints=True, l1_only=True,
+                    hint_prior="levin", hint_max_size=3)
+    plain = ColorizationTrainer(ColorizeConfig(**settings), images, device="cpu")
+    turned = ColorizationTrainer(ColorizeConfig(**settings, hue_jitter=1.0), images, device="cpu")
+    (L0, ab0), (L1, ab1) = plain.batch(3), turned.batch(3)  # noqa: N806
+    assert torch.equal(L0, L1) and not torch.allclose(ab0, ab1)
+    torch.testing.assert_close(ab0.norm(dim=1), ab1.norm(dim=1))  # same chroma, other hues
+    assert turned.G.in_channels == 6 and turned.generator_input(3, L1, ab1).shape == (4, 6, 16, 16)
+    history = fit(turned, 2, progress=False)
+    assert len(history.steps) == 2
+    colorizer = load_colorizer(export_colorizer(turned, tmp_path / "c.pt", inference_size=32))
+    assert tuple(colorizer.meta["inputs"]) == PRIOR_HINT_INPUTS and colorizer.prior_scale == 0.5
+    rgb = images[0].permute(1, 2, 0).numpy()
+    out = colorizer.colorize_image(rgb, [Hint.from_rgb(5, 5, "#00ff00", size=4)])
+    assert out.shape == rgb.shape
+    assert turned.config_dict()["hue_jitter"] == 1.0 and "hue_jitter" not in plain.config.to_dict()
+    with pytest.raises(ValueError, match="hint_prior needs hints"):
+        ColorizationTrainer(ColorizeConfig(image_size=16, width=4, depth=2, hint_prior="levin"), images)

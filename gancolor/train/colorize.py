@@ -300,7 +300,8 @@ class ColorizationTrainer:
     def train_step(self, step: int) -> dict[str, float]:
         """One D step, then one G step, on the batch of ``step``.
 
-        Returns: the unweighted losses {"d", "g_gan", "g_l1"} ({"g_l1"} alone in ``l1_only`` mode).
+        Returns: the unweighted losses {"d", "g_gan", "g_l1"} ({"g_l1"} alone in ``l1_only`` mode,
+        {"g_cl"}, the rebalanced cross-entropy, with ``classify``).
         """
         x, L, ab_real = self._shard_inputs(step)  # noqa: N806
         opt_g = self.optimizers["G"]
