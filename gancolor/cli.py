@@ -66,6 +66,8 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     colorize = tasks.add_parser("colorize", help="pix2pix colorization: U-Net L -> ab, PatchGAN on (L, ab)")
     _add_common_train_options(colorize, "colorizer.pt")
     colorize.add_argument("--l1-only", action="store_true", help="no discriminator: the L1-only baseline")
+    colorize.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
+                          help="with --data embedded: the photo crops, the scenes, or both (default)")
     colorize.add_argument("--classify", action="store_true",
                           help="colour as classification over ab bins, rebalanced cross-entropy, no "
                                "discriminator (Zhang et al. 2016)")

@@ -141,7 +141,7 @@ def train_colorize(args: argparse.Namespace) -> int:
                    temperature=args.temperature)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         config, _ = _settings(args, "colorize", 1, **options)
-        images, _ = load_images(args.data, split="train", size=config.image_size)
+        images, _ = load_images(args.data, split="train", size=config.image_size, source=args.source)
         config, steps = _settings(args, "colorize", len(images), **options)
         kind = ("classification" if config.classify else "L1-only" if config.l1_only else "GAN") + \
             (" hint" if config.hints else "")
@@ -150,7 +150,8 @@ def train_colorize(args: argparse.Namespace) -> int:
         colorizer_path = _fit_and_export(
             trainer, steps, args, lambda out: export_colorizer(trainer, out / "colorizer.pt",
                                                                inference_size=inference_size),
-            f"a {kind} colorizer on {len(images)} images ({args.data})")
+            f"a {kind} colorizer on {len(images)} images ({args.data}"
+            + (f", {args.source}" if args.source != "all" else "") + ")")
     if colorizer_path is None:  # not rank 0 of a torchrun launch
         return 0
     if args.data == "embedded":
