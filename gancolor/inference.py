@@ -32,6 +32,7 @@ from gancolor.runtime import package_root
 
 __all__ = [
     "COLORIZER_FORMAT",
+    "DEFAULT_AUTOMATIC",
     "HINT_INPUTS",
     "PLAIN_INPUTS",
     "PRIOR_HINT_INPUTS",
@@ -55,8 +56,14 @@ HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
 PRIOR_HINT_INPUTS = (*HINT_INPUTS, "prior_a", "prior_b")
 
 
+#: The shipped colorizer that ``gancolor colorize`` uses without hints (see the model card: the one
+#: that does no harm on held-out real photos).
+DEFAULT_AUTOMATIC = "gan"
+
+
 def default_checkpoint(mode: str = "gan") -> Path:
-    """The shipped colorizer file: ``mode`` is ``"gan"``, ``"l1"`` or ``"hints"`` (the hint colorizer)."""
+    """The shipped colorizer file: ``mode`` is ``"gan"``, ``"l1"``, ``"classify"`` (Zhang et al. 2016)
+    or ``"hints"`` (the hint colorizer)."""
     return package_root() / "weights" / f"colorizer_{mode}.pt"
 
 
@@ -285,15 +292,41 @@ def load_colorizer(path: str | Path | None = None, device: str | torch.device = 
                    inference_size: int | None = None) -> Colorizer:
     """Load a colorizer file written by ``gancolor train colorize`` (or the shipped one).
 
-    ``path`` None means the shipped GAN colorizer. A missing, corrupt or wrong-kind file
-    raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.
+    ``path`` None means the shipped default automatic colorizer (:data:`DEFAULT_AUTOMATIC`). A
+    missing, corrupt or wrong-kind file, or one whose fields have the wrong type, raises
+    :class:`~gancolor.errors.CheckpointError` with a one-line reason.
     """
-    path = Path(path) if path is not None else default_checkpoint("gan")
+    path = Path(path) if path is not None else default_checkpoint(DEFAULT_AUTOMATIC)
     blob = read_model_file(path, COLORIZER_FORMAT)
     generator = build_generator(blob.get("generator"), _generator_classes(), path)
-    inputs = tuple(blob.get("inputs", PLAIN_INPUTS))
+    _check_colorizer_fields(blob, generator, path)
+    return Colorizer.from_model_file(blob, generator, device, inference_size)
+
+
+def _check_colorizer_fields(blob: dict, generator: nn.Module, path: Path) -> None:
+    """Raise a one-line CheckpointError for a colorizer file field of the wrong type or value."""
+    raw_inputs = blob.get("inputs", PLAIN_INPUTS)
+    inputs = tuple(raw_inputs) if isinstance(raw_inputs, (list, tuple)) else None
     if (inputs not in (PLAIN_INPUTS, HINT_INPUTS, PRIOR_HINT_INPUTS)
             or len(inputs) != getattr(generator, "in_channels", 1)):
-        raise CheckpointError(path, f"generator inputs {list(inputs)} do not fit its "
+        raise CheckpointError(path, f"generator inputs {raw_inputs!r} do not fit its "
                                     f"{getattr(generator, 'in_channels', '?')} input channel(s)")
-    return Colorizer.from_model_file(blob, generator, device, inference_size)
+    size = blob.get("inference_size", DEFAULT_INFERENCE_SIZE)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 16384:
+        raise CheckpointError(path, f"inference_size must be a whole number of pixels in 1..16384; "
+                                    f"got {size!r}")
+    if blob.get("mode") == "classify":
+        decode = blob.get("decode")
+        bins = decode.get("bins") if isinstance(decode, dict) else None
+        temperature = decode.get("temperature") if isinstance(decode, dict) else None
+        if (not isinstance(bins, torch.Tensor) or bins.dim() != 2 or bins.shape[1] != 2
+                or bins.shape[0] != getattr(generator, "config", {}).get("out_channels")):
+            raise CheckpointError(path, "a classification colorizer needs decode.bins, one (a, b) per output "
+                                        "channel")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+            raise CheckpointError(path, f"decode.temperature must be a positive number; got {temperature!r}")
+    if inputs == PRIOR_HINT_INPUTS:
+        prior = blob.get("prior", {})
+        scale = prior.get("scale", PRIOR_SCALE) if isinstance(prior, dict) else None
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
+            raise CheckpointError(path, f"prior.scale must be a number in (0, 1]; got {scale!r}")

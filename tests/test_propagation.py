@@ -134,3 +134,32 @@ def test_a_levin_prior_hint_model_trains_with_turned_colours_and_exports(tmp_pat
     assert turned.config_dict()["hue_jitter"] == 1.0 and "hue_jitter" not in plain.config.to_dict()
     with pytest.raises(ValueError, match="hint_prior needs hints"):
         ColorizationTrainer(ColorizeConfig(image_size=16, width=4, depth=2, hint_prior="levin"), images)
+
+
+def test_colorizer_files_with_fields_of_the_wrong_type_give_one_line(tmp_path):
+    from helpers import expect_one_line_errors
+
+    from gancolor.ab_classes import gamut_bins
+    from gancolor.inference import COLORIZER_FORMAT, load_colorizer
+    from gancolor.model_files import generator_record, write_model_file
+
+    plain = generator_record(UNetGenerator(width=4, depth=2, max_width=8))
+    classes = generator_record(UNetGenerator(out_channels=len(gamut_bins()), width=4, depth=2, max_width=8,
+                                             output="logits"))
+    decode = {"temperature": 0.38, "bins": gamut_bins()}
+    cases = {
+        "inputs.pt": ({"generator": plain, "inputs": "L"}, "generator inputs"),
+        "size.pt": ({"generator": plain, "inference_size": "256"}, "inference_size"),
+        "size0.pt": ({"generator": plain, "inference_size": 0}, "inference_size"),
+        "bins.pt": ({"generator": classes, "mode": "classify", "decode": {"temperature": 1.0}},
+                    "decode.bins"),
+        "temp.pt": ({"generator": classes, "mode": "classify", "decode": {**decode, "temperature": -1}},
+                    "decode.temperature"),
+    }
+    for name, (contents, _) in cases.items():
+        write_model_file(tmp_path / name, COLORIZER_FORMAT, contents)
+    reasons = {name: (None, reason) for name, (_, reason) in cases.items()}
+    expect_one_line_errors(tmp_path, reasons, load_colorizer)
+    good = write_model_file(tmp_path / "good.pt", COLORIZER_FORMAT, {"generator": classes, "mode": "classify",
+                                                                     "decode": decode})
+    assert load_colorizer(good).temperature == 0.38
