@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     colorize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     colorize.add_argument("--checkpoint", type=Path, default=None,
-                          help="colorizer file (default: the shipped GAN; with --hints: the hint model)")
+                          help="colorizer file (default: the shipped L1 model; with --hints: the hint model)")
     colorize.add_argument("--hints", type=Path, default=None,
                           help='JSON colour hints, [{"x": 120, "y": 80, "color": "#ff0000"}, ...]')
     colorize.add_argument("--size", type=_WORKING_SIZE, default=None, help="long side (px) the model sees")

@@ -23,7 +23,7 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     ``temperature``: decoding temperature of a classification colorizer (Zhang et al. 2016).
     """
     from gancolor.hints import load_hints_json
-    from gancolor.inference import default_checkpoint, load_colorizer
+    from gancolor.inference import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
 
     user_hints = load_hints_json(hints) if hints is not None else None
     if checkpoint is None and user_hints is not None:
@@ -32,7 +32,8 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     if temperature is not None:
         colorizer.set_temperature(temperature)
     if user_hints and not colorizer.takes_hints:  # one error, before any file is read
-        raise UserError(f"{checkpoint or default_checkpoint('gan')}: this colorizer takes no colour hints "
+        source = checkpoint or default_checkpoint(DEFAULT_AUTOMATIC)
+        raise UserError(f"{source}: this colorizer takes no colour hints "
                         f"(train one with `gancolor train colorize --hints`)")
 
     def colorize(rgb: np.ndarray) -> np.ndarray:
