@@ -255,3 +255,22 @@ def test_gradient_penalty_gradient_with_respect_to_the_wrong_tensor():
     # it is (1 - ε) w, not w.
     fails(checks.gradient_penalty, make_penalty(wrt="fake", detach=False), "||w|| = 3", "with respect to x̂")
 
+
+
+
+def test_gradient_penalty_rejects_an_interpolate_attached_to_the_generator():
+    # x̂ = ε real + (1 - ε) fake from the fake as it comes out of G: the value and the critic's
+    # gradient are right, but (λ·penalty).backward() also sends gradients into G.
+    message = fails(checks.gradient_penalty, make_penalty(detach=False), "reaches the generator",
+                    "without detaching", "fake.detach()")
+    assert "expected: no gradient on fake" in message
+
+
+def test_gradient_penalty_accepts_a_detached_interpolate(capsys):
+    def detach_the_interpolate(critic, real, fake):  # detaching x̂ itself is just as good
+        eps = torch.rand(real.shape[0], 1, 1, 1)
+        x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+        return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+    passes(checks.gradient_penalty, detach_the_interpolate, capsys)

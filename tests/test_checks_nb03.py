@@ -40,7 +40,8 @@ def decode(rgb: torch.Tensor) -> torch.Tensor:
 
 
 def make_xyz_to_lab(white: torch.Tensor | None = WHITE, segment: bool = True, offset: bool = True,
-                    swap: bool = False, sign_b: float = 1.0) -> Callable[[torch.Tensor], torch.Tensor]:
+                    swap: bool = False, sign_b: float = 1.0,
+                    clamp: bool = True) -> Callable[[torch.Tensor], torch.Tensor]:
     def xyz_to_lab(xyz: torch.Tensor) -> torch.Tensor:
         t = xyz if white is None else xyz / white.to(xyz).view(3, 1, 1)
         fx, fy, fz = t.unbind(-3)
@@ -48,7 +49,8 @@ def make_xyz_to_lab(white: torch.Tensor | None = WHITE, segment: bool = True, of
         def f(t: torch.Tensor) -> torch.Tensor:
             if not segment:
                 return t ** (1 / 3)
-            return torch.where(t > (6 / 29) ** 3, t.clamp(min=1e-9) ** (1 / 3), 7.787 * t + offset * 16 / 116)
+            root = t.clamp(min=1e-9) ** (1 / 3) if clamp else t ** (1 / 3)  # unclamped: NaN gradient at 0
+            return torch.where(t > (6 / 29) ** 3, root, 7.787 * t + offset * 16 / 116)
 
         fx, fy, fz = f(fx), f(fy), f(fz)
         L, a, b = 116 * fy - 16, 500 * (fx - fy), sign_b * 200 * (fy - fz)  # noqa: N806
@@ -144,6 +146,45 @@ def test_xyz_to_lab_passes_on_the_reference_and_exact_constants(capsys: pytest.C
     passes(checks.xyz_to_lab, exact_constants, capsys)
 
 
+def test_xyz_to_lab_rejects_a_cube_root_without_its_clamp() -> None:
+    # The values are right (torch.where picks the linear piece at t = 0), but the cube root's
+    # gradient is inf at 0 and where's backward gives 0 · inf = NaN there.
+    unclamped = make_xyz_to_lab(clamp=False)
+    x = torch.zeros(1, 3, 1, 1, dtype=torch.float64, requires_grad=True)
+    assert torch.isfinite(unclamped(x)).all()
+    unclamped(x).sum().backward()
+    assert torch.isnan(x.grad).all()
+    fails(checks.xyz_to_lab, unclamped, "gradient is NaN at pure black", "lacks its clamp", "t.clamp(min=")
+
+
+def test_xyz_to_lab_accepts_other_finite_gradient_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    def clamp_at_knee(xyz: torch.Tensor) -> torch.Tensor:  # the notebook's form: clamp at (6/29)^3
+        delta = 6 / 29
+        t = xyz / WHITE.to(xyz).view(3, 1, 1)
+        f = torch.where(t > delta**3, t.clamp(min=delta**3) ** (1 / 3), t / (3 * delta**2) + 4 / 29)
+        fx, fy, fz = f.unbind(-3)
+        return torch.stack((116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)), dim=-3)
+
+    def masked_assignment(xyz: torch.Tensor) -> torch.Tensor:  # no where: each piece on its own pixels
+        t = xyz / WHITE.to(xyz).view(3, 1, 1)
+        above = t > (6 / 29) ** 3
+        f = 7.787 * t + 16 / 116
+        f = f.masked_scatter(above, t[above] ** (1 / 3))
+        fx, fy, fz = f.unbind(-3)
+        return torch.stack((116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)), dim=-3)
+
+    def clamp_at_zero(xyz: torch.Tensor) -> torch.Tensor:  # clamp's backward stops the gradient at t = 0
+        t = xyz / WHITE.to(xyz).view(3, 1, 1)
+        f = torch.where(t > (6 / 29) ** 3, t.clamp(min=0) ** (1 / 3), 7.787 * t + 16 / 116)
+        fx, fy, fz = f.unbind(-3)
+        return torch.stack((116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)), dim=-3)
+
+    passes(checks.xyz_to_lab, clamp_at_knee, capsys)
+    passes(checks.xyz_to_lab, masked_assignment, capsys)
+    passes(checks.xyz_to_lab, clamp_at_zero, capsys)
+    passes(checks.rgb_to_lab, make_rgb_to_lab(xyz_to_lab=clamp_at_knee), capsys)
+
+
 def test_xyz_to_lab_lets_the_stub_raise() -> None:
     with pytest.raises(NotImplementedError):
         checks.xyz_to_lab(stub)
@@ -215,6 +256,7 @@ def test_rgb_to_lab_lets_the_stub_raise() -> None:
     (make_rgb_to_lab(xyz_to_lab=make_xyz_to_lab(segment=False)), ["forget the linear segment of f(t)"]),
     (make_rgb_to_lab(xyz_to_lab=make_xyz_to_lab(white=None)), ["did not divide by the white"]),
     (make_rgb_to_lab(xyz_to_lab=make_xyz_to_lab(swap=True)), ["swapped"]),
+    (make_rgb_to_lab(xyz_to_lab=make_xyz_to_lab(clamp=False)), ["gradient is NaN at pure black", "clamp"]),
     (make_rgb_to_lab(cast=False), ["fails on a float32 image", "M.to(x)"]),
 ])
 def test_rgb_to_lab_names_the_mistake(mistake: Callable, needles: list[str]) -> None:

@@ -88,7 +88,8 @@ def test_unet_level_wants_the_class() -> None:
 
 
 def d_loss(detach: bool = True, conditional: bool = True, swap: bool = False, l_last: bool = False,
-           no_grad_fake: bool = False, halve: bool = False, one_call: bool = False) -> Callable:
+           no_grad_fake: bool = False, halve: bool = False, one_call: bool = False,
+           scale: float = 1.0) -> Callable:
     def pix2pix_discriminator_loss(D: nn.Module, L: torch.Tensor, ab_real: torch.Tensor,  # noqa: N803
                                    ab_fake: torch.Tensor) -> torch.Tensor:
         fake = ab_fake.detach() if detach else ab_fake
@@ -109,7 +110,7 @@ def d_loss(detach: bool = True, conditional: bool = True, swap: bool = False, l_
                 fake_logits = D(pair(fake))
         if swap:
             real_logits, fake_logits = fake_logits, real_logits
-        loss = discriminator_loss(real_logits, fake_logits)
+        loss = scale * discriminator_loss(real_logits, fake_logits)
         return loss / 2 if halve else loss
 
     return pix2pix_discriminator_loss
@@ -117,7 +118,7 @@ def d_loss(detach: bool = True, conditional: bool = True, swap: bool = False, l_
 
 def test_d_loss_passes_on_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
     passes(checks.pix2pix_discriminator_loss, d_loss(), capsys)
-    passes(checks.pix2pix_discriminator_loss, d_loss(one_call=True), capsys)  # one batch of 2N: the same
+    passes(checks.pix2pix_discriminator_loss, d_loss(halve=True), capsys)  # pix2pix's ½·(real + fake)
 
     def with_bce(D: nn.Module, L: torch.Tensor, ab_real: torch.Tensor,  # noqa: N803
                  ab_fake: torch.Tensor) -> torch.Tensor:
@@ -140,10 +141,34 @@ def test_d_loss_lets_the_stub_raise() -> None:
     (d_loss(swap=True), ["swapped the labels"]),
     (d_loss(l_last=True), ["D got (ab, L)", "lightness must come first"]),
     (d_loss(no_grad_fake=True), ["no gradient from the fake term", "detach the colours, not the logits"]),
-    (d_loss(halve=True), ["half the expected", "pix2pix's code halves"]),
+    (d_loss(one_call=True), ["in one call", "BatchNorm", "mix real and fake", "Notebook 02",
+                             "ab_fake.detach()"]),
+    (d_loss(one_call=True, halve=True), ["in one call", "BatchNorm"]),
+    (d_loss(swap=True, halve=True), ["swapped the labels"]),
+    (d_loss(no_grad_fake=True, halve=True), ["no gradient from the fake term"]),
+    (d_loss(detach=False, halve=True), ["reaches the generator"]),
 ])
 def test_d_loss_names_the_mistake(student: Callable, needles: list[str]) -> None:
     fails(checks.pix2pix_discriminator_loss, student, *needles)
+
+
+def test_d_loss_accepts_pix2pix_halved_loss_in_its_own_words(capsys: pytest.CaptureFixture[str]) -> None:
+    # pix2pix's code: loss_D = (loss_D_fake + loss_D_real) * 0.5, each a BCE on the patch logits.
+    def pix2pix_code(D: nn.Module, L: torch.Tensor, ab_real: torch.Tensor,  # noqa: N803
+                     ab_fake: torch.Tensor) -> torch.Tensor:
+        pred_fake = D(torch.cat([L, ab_fake.detach()], 1))
+        loss_d_fake = F.binary_cross_entropy_with_logits(pred_fake, torch.zeros_like(pred_fake))
+        pred_real = D(torch.cat([L, ab_real], 1))
+        loss_d_real = F.binary_cross_entropy_with_logits(pred_real, torch.ones_like(pred_real))
+        return (loss_d_fake + loss_d_real) * 0.5
+
+    passes(checks.pix2pix_discriminator_loss, pix2pix_code, capsys)
+
+
+@pytest.mark.parametrize("scale", [2.0, 0.25, 1 / 3, 0.45])
+def test_d_loss_rejects_other_scalings(scale: float) -> None:
+    fails(checks.pix2pix_discriminator_loss, d_loss(scale=scale), "is not the discriminator loss",
+          "pix2pix's half")
 
 
 def test_d_loss_wants_both_pairs_and_a_tensor() -> None:

@@ -296,7 +296,11 @@ def make_mmd(within: str = "unbiased", degree: int = 3, scaled: bool = True, fac
             term_y = (k_yy.sum() - k_yy.diagonal().sum()) / n**2
         if cross == "all":
             term_xy = k_xy.mean()
-        else:
+        elif cross == "off_diagonal":  # the pairs i != j, over their number: unbiased too
+            term_xy = (k_xy.sum() - k_xy.diagonal().sum()) / (m * n - min(m, n))
+        elif cross == "off_diagonal_mn":  # the pairs i != j, over m n: biased
+            term_xy = (k_xy.sum() - k_xy.diagonal().sum()) / (m * n)
+        else:  # "off_diagonal_m_n1": over m (n - 1), right only when m <= n
             term_xy = (k_xy.sum() - k_xy.diagonal().sum()) / (m * (n - 1))
         value = term_x + term_y - factor * term_xy
         return value.sqrt() if root else value
@@ -338,14 +342,40 @@ def test_mmd2_names_the_mistake(mistake: Callable, needles: list[str]) -> None:
     fails(checks.mmd2_unbiased, mistake, *needles)
 
 
-def test_mmd2_recognises_the_equal_size_cross_term_and_wants_one_number() -> None:
-    def off_diagonal_cross(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def test_mmd2_accepts_gretton_u_statistic(capsys: pytest.CaptureFixture[str]) -> None:
+    # Gretton et al. 2012, for m = n: MMD²_u = 1/(m(m-1)) Σ_{i≠j} h(z_i, z_j) with
+    # h = k(x_i, x_j) + k(y_i, y_j) - k(x_i, y_j) - k(x_j, y_i): the cross term leaves out i = j.
+    def u_statistic(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if len(x) != len(y):
-            return make_mmd()(x, y)  # right on unequal sizes, the m = n estimator otherwise
-        return make_mmd(cross="off_diagonal")(x, y)
+            return make_mmd()(x, y)  # eq. (3) of the paper for unequal sizes
+        m, d = len(x), x.shape[1]
+        k_xx, k_yy, k_xy = ((a @ b.T / d + 1) ** 3 for a, b in ((x, x), (y, y), (x, y)))
+        h = k_xx + k_yy - k_xy - k_xy.T
+        return (h.sum() - h.diagonal().sum()) / (m * (m - 1))
 
-    fails(checks.mmd2_unbiased, off_diagonal_cross, "leaves out the pairs i = j", "Gretton")
+    passes(checks.mmd2_unbiased, u_statistic, capsys)
+    passes(checks.mmd2_unbiased, make_mmd(cross="off_diagonal"), capsys)  # i != j for any m, n
 
+    def off_diagonal_means(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # the brief's words
+        k_xx, k_yy, k_xy = ((a @ b.T / x.shape[1] + 1) ** 3 for a, b in ((x, x), (y, y), (x, y)))
+        off_x = ~torch.eye(len(x), dtype=torch.bool)
+        off_y = ~torch.eye(len(y), dtype=torch.bool)
+        return k_xx[off_x].mean() + k_yy[off_y].mean() - 2 * k_xy.mean()
+
+    passes(checks.mmd2_unbiased, off_diagonal_means, capsys)
+
+
+@pytest.mark.parametrize(("mistake", "needles"), [
+    (make_mmd(cross="off_diagonal_mn"), ["leaves out the pairs i = j but still divides by m n"]),
+    (make_mmd(cross="off_diagonal_m_n1"), ["(12, 5) and y (9, 5) is not the unbiased MMD²"]),
+    (make_mmd(cross="off_diagonal", within="biased"), ["biased estimator"]),
+    (make_mmd(cross="off_diagonal", factor=1.0), ["lacks its factor 2"]),
+])
+def test_mmd2_still_rejects_wrong_cross_terms(mistake: Callable, needles: list[str]) -> None:
+    fails(checks.mmd2_unbiased, mistake, *needles)
+
+
+def test_mmd2_wants_one_number() -> None:
     def per_row(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return ((x @ x.T / x.shape[1] + 1) ** 3).mean(dim=1)
 

@@ -194,6 +194,10 @@ def make_query(fill_return: str = "new", store_when_filling: bool = True, cap: b
             if coin < p:
                 if slot == "random":
                     k = int(torch.randint(0, self.size, (1,), generator=generator))
+                elif slot == "off_by_one":  # randint's upper bound is excluded: the last slot is never drawn
+                    k = int(torch.randint(0, self.size - 1, (1,), generator=generator))
+                elif slot == "from_one":  # slots 1 .. size - 1: slot 0 is never drawn
+                    k = int(torch.randint(1, self.size, (1,), generator=generator))
                 else:
                     k = 0
                 if not self.images:
@@ -238,6 +242,8 @@ def test_image_pool_lets_the_stub_raise() -> None:
     (make_query(return_after_store=True), ["returned the new image but changed the stored ones",
                                            "before overwriting it"]),
     (make_query(slot="first"), ["always come from the same place", "pick the slot at random"]),
+    (make_query(slot="off_by_one"), ["never uses its last slot (4)", "slots [0, 1, 2, 3]", "high is"]),
+    (make_query(slot="from_one"), ["never exchanges the images in slot(s) [0]"]),
     (make_query(rng="python"), ["global random state"]),
     (make_query(detach=False), ["keeps the generator's graph", "detach"]),
     (make_query(size_zero=False), ["size=0"]),
@@ -272,3 +278,26 @@ def test_checks_leave_the_global_random_state_alone() -> None:
     checks.image_pool(ImagePool)
     assert torch.equal(torch.rand(3), expected[0])
     assert random.random() == expected[1]
+
+
+def test_image_pool_accepts_an_inclusive_draw_of_every_slot(capsys: pytest.CaptureFixture[str]) -> None:
+    # The same rule with the slot drawn differently (floor of a uniform), every slot reachable.
+    def floor_slot(self: ImagePool, images: torch.Tensor, generator: torch.Generator | None = None
+                   ) -> torch.Tensor:
+        images = images.detach()
+        if self.size == 0:
+            return images
+        out = []
+        for image in images:
+            if len(self.images) < self.size:
+                self.images.append(image.clone())
+                out.append(image)
+            elif float(torch.rand(1, generator=generator)) < 0.5:
+                slot = min(int(float(torch.rand(1, generator=generator)) * self.size), self.size - 1)
+                out.append(self.images[slot])
+                self.images[slot] = image.clone()
+            else:
+                out.append(image)
+        return torch.stack(out)
+
+    passes(checks.image_pool, pool_with(floor_slot), capsys)

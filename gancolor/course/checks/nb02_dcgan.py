@@ -10,7 +10,9 @@ first layer, a final sigmoid ...) and names the one it recognises.
 
 The gradient penalty is checked on critics whose gradient is known in closed form: a linear
 critic D(x) = w·x has ∇D = w everywhere, so the penalty must be (||w|| - 1)², and its gradient
-with respect to w must be what autograd gives only with ``create_graph=True``.
+with respect to w must be what autograd gives only with ``create_graph=True``. On a quadratic
+critic, whose gradient depends on x̂, the penalty's backward must not reach the fakes (x̂ is built
+from detached images, so D's step sends nothing into G).
 """
 
 from __future__ import annotations
@@ -355,6 +357,7 @@ def gradient_penalty(student_fn: Callable[[Callable, torch.Tensor, torch.Tensor]
     3. On a critic whose gradient norm varies, the value matches the penalty at those points.
     4. It can be trained: backward() reaches the critic's weights with the right gradient
        (autograd.grad needs create_graph=True for that).
+    5. It trains the critic only: backward() sends nothing into ``fake`` (x̂ built from detached images).
     """
     n = _IMAGE_SHAPE[0]
     real = torch.randn(_IMAGE_SHAPE)
@@ -448,3 +451,17 @@ def gradient_penalty(student_fn: Callable[[Callable, torch.Tensor, torch.Tensor]
                 "the gradient of the penalty with respect to the critic's weights is wrong",
                 expected=describe(wanted), got=describe(critic.w.grad),
                 hint="torch.autograd.grad(..., create_graph=True)")
+
+    # 5. The penalty trains the critic only: no gradient reaches G through the fakes. (With the
+    #    quadratic critic ∇D(x̂) = a·x̂ depends on x̂, so an x̂ still attached to fake passes it on.)
+    fake.grad = None
+    got = _call_penalty(student_fn, _QuadraticCritic(_IMAGE_SHAPE[1:]), real, fake, "for a quadratic critic")
+    got.backward()
+    leak = fake.grad
+    if leak is not None and bool(leak.abs().max() > 0):
+        raise ExerciseFailed("the penalty's gradient reaches the generator: x̂ is built from fake without "
+                             "detaching it, so (λ·penalty).backward() in D's step also sends gradients "
+                             "into G (and keeps G's graph alive)", expected="no gradient on fake",
+                             got=f"fake.grad = {describe(leak)}",
+                             hint="build x̂ from detached images: x_hat = (eps * real.detach() + (1 - eps) * "
+                                  "fake.detach()).requires_grad_(True)")

@@ -4,7 +4,8 @@ normalisation the networks see.
 Each check runs the student's function on fixed colours (random ones, the corners of the RGB
 cube, grays, dark and strongly saturated colours, values at the gamma knee) and compares it with
 an independent reference: scikit-image's ``rgb2xyz``, ``xyz2lab`` and ``rgb2lab`` for the colour
-science, the course convention (``L / 50 - 1``, ``ab / 110``) for the normalisation. When the
+science, the course convention (``L / 50 - 1``, ``ab / 110``) for the normalisation. The Lab
+conversions must also have finite gradients, at pure black too (the clamp in the cube root). When the
 answer is wrong, the check first tries the typical mistakes (a pure power-law gamma, a missing
 linear segment, the wrong white or none, swapped a and b, a transposed matrix, ``L / 100`` ...)
 and names the one it recognises; otherwise it says which channel is off and for which colours.
@@ -355,6 +356,7 @@ def _check_lab_function(student_fn: Callable[[torch.Tensor], torch.Tensor], what
             worst = int(np.argmax(np.abs(lab - expected).max(axis=1)))
             raise ExerciseFailed(f"{what}: {match[0]}", hint=match[1], **example(worst))
         raise _diagnose_lab(lab, expected, rgb, what, example)
+    _expect_finite_gradient(student_fn, to_input, what)
 
     # 2. One image (3, 6, 3) in float32: the colour axis is counted from the end. W = 3 on
     #    purpose, so that taking the colours from the last axis runs but gives wrong values.
@@ -381,6 +383,43 @@ def _check_lab_function(student_fn: Callable[[torch.Tensor], torch.Tensor], what
                 "it takes the colours from another axis",
                 hint="the colour axis is -3 (channel-first, counted from the end), not 0, 1 or -1: "
                      "unbind(-3), torch.stack(..., dim=-3), torch.einsum('ij,...jhw->...ihw', M, x)")
+
+
+_CLAMP_HINT = ("clamp t inside the cube-root branch, t.clamp(min=(6/29) ** 3) ** (1/3): torch.where "
+               "computes both branches, and its backward multiplies the unused branch's gradient by 0; the "
+               "cube root's gradient t^(-2/3) / 3 is inf at t = 0, and 0 · inf = NaN")
+
+
+def _expect_finite_gradient(student_fn: Callable[[torch.Tensor], torch.Tensor],
+                            to_input: Callable[[np.ndarray], np.ndarray], what: str) -> None:
+    """The gradient of the Lab values with respect to the input must be finite, at pure black too.
+
+    A conversion used inside a loss must back-propagate, and black pixels are common: an unclamped
+    cube root gives NaN gradients at t = 0 even though its values are right.
+    """
+    __tracebackhide__ = True
+    rgb = np.concatenate([np.zeros((1, 3)), _few_colours(6, 34)[1:], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+    x = _to_image(to_input(rgb), (1, 3, 1, 8)).requires_grad_(True)
+    got = student_fn(x.clone())
+    if not isinstance(got, torch.Tensor) or not got.requires_grad:
+        return  # values computed without a graph: nothing to say about gradients here
+    (grad,) = torch.autograd.grad(got.sum(), x, allow_unused=True)
+    if grad is None:
+        return
+    gradient = _from_image(grad.detach())  # (P, 3): d(L + a + b) / d(input) per colour
+    rows = ~np.isfinite(gradient).all(axis=1)
+    if not rows.any():
+        return
+    if rows[0] and not rows[1:].any():
+        raise ExerciseFailed(f"{what}: the values are right, but the gradient is NaN at pure black "
+                             "(t = X/Xn = Y/Yn = Z/Zn = 0): the cube root lacks its clamp, so one black "
+                             "pixel would fill the network's gradients with NaN",
+                             expected="a finite gradient", got=f"gradient {_fmt(gradient[0])} for black",
+                             hint=_CLAMP_HINT)
+    raise ExerciseFailed(f"{what}: the values are right, but the gradient with respect to the input is NaN "
+                         f"or inf for {int(rows.sum())} of {len(rows)} colours (black among them: "
+                         f"{bool(rows[0])}); an unclamped cube root or power gives these",
+                         expected="a finite gradient", hint=_CLAMP_HINT)
 
 
 @exercise("3.2", "XYZ to Lab", hint=_XYZ_HINT)

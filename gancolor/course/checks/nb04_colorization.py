@@ -12,8 +12,11 @@ local change of the input, which only the skip connections can carry.
 input it gets (it must be ``torch.cat([L, ab], dim=1)``, with the real or the generated colours)
 and with generated colours that come out of a tiny generator, so the check sees where the
 gradients go: D's loss must not reach G (the fakes are detached), G's loss must reach G through
-D and through the L1 term. Wrong values are matched against the typical mistakes (labels swapped,
-λ missing, L2 instead of L1, the saturating generator loss ...), which are then named.
+D and through the L1 term. D's loss may be the sum of its two terms or pix2pix's half of it; D
+must score real and generated pairs in separate calls (one call on both, concatenated, would mix
+them in the batch statistics of D's BatchNorm layers). Wrong values are matched against the
+typical mistakes (labels swapped, λ missing, L2 instead of L1, the saturating generator loss ...),
+which are then named.
 
 4.4 decodes a predicted distribution over ab bins into one colour per pixel, Zhang et al. 2016's
 annealed mean, on random logits at several temperatures, and names the typical mistakes (the
@@ -354,6 +357,17 @@ class _ConditionalD(nn.Module):
                     got=str(tuple(x.shape)), hint=_CAT_HINT)
         fake = b.fake().detach()
         pairs = {"real": torch.cat([b.L, b.ab_real], dim=1), "fake": torch.cat([b.L, fake], dim=1)}
+        if x.shape[0] == 2 * n and {"real", "fake"} <= {
+                k for chunk in x.detach().split(n) for k, v in pairs.items() if tensors_close(chunk, v)}:
+            raise ExerciseFailed(
+                "D scored the real and the generated pairs in one call, concatenated into one batch: "
+                "through D's BatchNorm layers (pix2pix's PatchGAN has them) the batch statistics then mix "
+                "real and fake images, so D normalises each with the other's mean and variance and "
+                "judges them differently from separate calls. Notebook 02 warns against this: D sees "
+                "real and fake batches separately", expected="two calls of D, one per batch",
+                got=f"one call on a batch of {2 * n} = {n} real + {n} generated pairs",
+                hint="real_logits = D(torch.cat([L, ab_real], 1)); "
+                     "fake_logits = D(torch.cat([L, ab_fake.detach()], 1))")
         for chunk in x.detach().split(n):
             name = next((k for k, v in pairs.items() if tensors_close(chunk, v)), None)
             if name is None:
@@ -381,7 +395,9 @@ def _d_reference(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     """``student_fn(D, L, ab_real, ab_fake)``: -[E log D(L, ab_real) + E log(1 - D(L, ab_fake))].
 
-    The fakes must be detached (no gradient reaches G); D must get a gradient from both terms.
+    pix2pix's own ½ of it is accepted too (same minimiser, half the gradient); other scalings are
+    not. The fakes must be detached (no gradient reaches G); D must get a gradient from both terms,
+    in two calls (one call on real and fake concatenated would mix them in BatchNorm's statistics).
     """
     __tracebackhide__ = True
     b = _Batch()
@@ -395,15 +411,16 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     with torch.no_grad():
         real, fake = D.reference(b.ab_real), D.reference(ab_fake)
     expected = _d_reference(real, fake)
-    if not tensors_close(got, expected):
-        _diagnose(got, expected, [
+    # The sum of the two terms, or pix2pix's own ½·(real term + fake term) (its code halves D's loss
+    # to slow D down relative to G): the same minimiser, the gradients halved.
+    scale = next((c for c in (1.0, 0.5) if tensors_close(got, c * expected)), None)
+    if scale is None:
+        mistakes: list[Mistake] = [
             (lambda: _d_reference(fake, real), "you swapped the labels: D should call the true colours real "
              "(target 1) and the generated ones fake (target 0)",
              "softplus(-real_logits).mean() + softplus(fake_logits).mean()"),
             (lambda: -expected, "your loss is the negative of the expected one: D would learn to be wrong",
              _D_HINT),
-            (lambda: expected / 2, "your loss is half the expected one. (pix2pix's code halves D's loss "
-             "to slow D down; this course's trainer does not.)", "add the two means, don't average them"),
             (lambda: F.softplus(-real).mean(), "your loss has only the real term",
              "add the fake term softplus(fake_logits).mean()"),
             (lambda: F.softplus(fake).mean(), "your loss has only the fake term",
@@ -412,9 +429,12 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
              "this is D's loss", _D_HINT),
             (lambda: F.softplus(-real).sum() + F.softplus(fake).sum(), "you summed over the patches "
              "instead of taking the mean", "use .mean(): one loss per patch logit, averaged"),
-        ])
-        raise ExerciseFailed(f"{what} is not the discriminator loss of the pix2pix objective",
-                             expected=show_number(expected), got=show_number(got), hint=_D_HINT)
+        ]
+        _diagnose(got, expected, mistakes + [
+            (lambda compute=compute: compute() / 2, problem, hint) for compute, problem, hint in mistakes])
+        raise ExerciseFailed(f"{what} is not the discriminator loss of the pix2pix objective: the sum of the "
+                             "two terms (or pix2pix's half of it)", expected=show_number(expected),
+                             got=show_number(got), hint=_D_HINT)
 
     # Gradients: D learns from both terms; nothing reaches G.
     b.zero_grad()
@@ -425,7 +445,7 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
     g_grads = gradients(list(b.G.parameters()))
     d_got = gradients(list(D.parameters()))
     b.zero_grad()
-    _d_reference(D.reference(b.ab_real), D.reference(b.fake().detach())).backward()
+    (scale * _d_reference(D.reference(b.ab_real), D.reference(b.fake().detach()))).backward()
     d_expected = gradients(list(D.parameters()))
     b.zero_grad()
     expect_true(all_zero(g_grads), "the gradient of D's loss reaches the generator: the generated colours "
@@ -435,7 +455,7 @@ def pix2pix_discriminator_loss(student_fn: Callable[..., torch.Tensor]) -> None:
                      "graph that G's own step still needs")
     if not gradients_close(d_got, d_expected):
         b.zero_grad()
-        _d_reference(D.reference(b.ab_real), D.reference(b.fake()).detach()).backward()
+        (scale * _d_reference(D.reference(b.ab_real), D.reference(b.fake()).detach())).backward()
         real_only = gradients(list(D.parameters()))
         b.zero_grad()
         if gradients_close(d_got, real_only):

@@ -13,8 +13,10 @@
   of an exact image, the NaN colorfulness of images without ambiguous pixels, a pooled PSNR,
   and scores computed against the wrong images.
 - 5.3 ``mmd2_unbiased(x, y)`` is compared with the unbiased estimator on feature sets of
-  different sizes; the biased estimator, half-corrected versions, other kernels, a missing
-  factor 2 and the square root are recognised.
+  different and of equal sizes. Both unbiased cross terms are accepted: the mean over every pair
+  (x_i, y_j), and the mean over the pairs i != j (Gretton et al. 2012's U-statistic when m = n).
+  The biased estimator, half-corrected versions, other kernels, a missing factor 2 and the square
+  root are recognised.
 """
 
 from __future__ import annotations
@@ -458,7 +460,9 @@ def _mmd_variant(x: torch.Tensor, y: torch.Tensor, *, within: str = "unbiased", 
                  scaled: bool = True, cross: str = "all", factor: float = 2.0) -> torch.Tensor:
     """MMD² with switchable mistakes. ``within``: "unbiased" (right), "biased" (diagonal kept, / m²),
     "keep_diagonal" (diagonal kept, / m(m-1)), "drop_diagonal_m2" (diagonal dropped, / m²).
-    ``cross``: "all" (right) or "off_diagonal" (i != j, / m(m-1); needs m = n)."""
+    ``cross``: "all" (right: every pair, / m n), "off_diagonal" (also right: the pairs i != j over
+    their number m n - min(m, n); for m = n, m(m - 1), the U-statistic of Gretton et al. 2012) or
+    "off_diagonal_mn" (pairs i = j dropped, / m n: biased)."""
     m, n = len(x), len(y)
     k_xx, k_yy, k_xy = (_kernel(a, b, degree, scaled) for a, b in ((x, x), (y, y), (x, y)))
 
@@ -467,10 +471,9 @@ def _mmd_variant(x: torch.Tensor, y: torch.Tensor, *, within: str = "unbiased", 
         return {"unbiased": off / (size * (size - 1)), "biased": k.sum() / size**2,
                 "keep_diagonal": k.sum() / (size * (size - 1)), "drop_diagonal_m2": off / size**2}[within]
 
-    if cross == "all":
-        cross_term = k_xy.sum() / (m * n)
-    else:
-        cross_term = (k_xy.sum() - k_xy.diagonal().sum()) / (m * (m - 1))
+    off = k_xy.sum() - k_xy.diagonal().sum()
+    cross_term = {"all": k_xy.sum() / (m * n), "off_diagonal": off / (m * n - min(m, n)),
+                  "off_diagonal_mn": off / (m * n)}[cross]
     return within_term(k_xx, m) + within_term(k_yy, n) - factor * cross_term
 
 
@@ -491,7 +494,21 @@ _MMD_MISTAKES: list[tuple[dict, str, str]] = [
     ({"within": "biased", "scaled": False},
      "this is the biased estimator, and the kernel lacks the division by D",
      "k(a, b) = (a·b / D + 1)³; leave out the diagonal and divide by m(m - 1)"),
+    ({"cross": "off_diagonal_mn"}, "the cross term leaves out the pairs i = j but still divides by m n",
+     "divide by the number of pairs you keep: k_xy.mean() for every pair (x_i, y_j), or, leaving out i = j "
+     "as in Gretton et al.'s U-statistic, by m n - min(m, n)"),
 ]
+
+# Two unbiased cross terms: every pair (x_i, y_j), or the pairs i != j (Gretton et al. 2012's
+# U-statistic for m = n): x and y are independent, so every pair has the same expectation E k(x, y).
+_CROSS_TERMS = ("all", "off_diagonal")
+
+
+def _mmd_close(got: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **keywords: object) -> bool:
+    """``got`` is the MMD² variant ``keywords`` with either unbiased cross term (unless one is given)."""
+    crosses = (keywords.pop("cross"),) if "cross" in keywords else _CROSS_TERMS
+    return any(_close(got, _mmd_variant(x, y, cross=c, **keywords), rtol=1e-6, atol=1e-9)  # type: ignore[arg-type]
+               for c in crosses)
 
 
 def _call_mmd(student_fn: Callable, x: torch.Tensor, y: torch.Tensor, what: str) -> torch.Tensor:
@@ -511,35 +528,24 @@ def _call_mmd(student_fn: Callable, x: torch.Tensor, y: torch.Tensor, what: str)
 def mmd2_unbiased(student_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
     """Check ``student_fn(x, y)``: x (m, D), y (n, D) float64 -> the unbiased MMD² with KID's kernel."""
     __tracebackhide__ = True
-    x = torch.randn(12, 5, dtype=torch.float64)
-    y = torch.randn(9, 5, dtype=torch.float64) * 1.3 + 0.4
-    what = "mmd2_unbiased(x, y) for x (12, 5) and y (9, 5)"
-    got = _call_mmd(student_fn, x, y, what)
-    expected = _mmd_variant(x, y)
-    if not _close(got, expected, rtol=1e-6, atol=1e-9):
+    cases = [(torch.randn(12, 5, dtype=torch.float64), torch.randn(9, 5, dtype=torch.float64) * 1.3 + 0.4,
+              "mmd2_unbiased(x, y) for x (12, 5) and y (9, 5)"),
+             (torch.randn(10, 5, dtype=torch.float64), torch.randn(10, 5, dtype=torch.float64),
+              "mmd2_unbiased(x, y) for x and y of the same size (10, 5)")]
+    for x, y, what in cases:
+        got = _call_mmd(student_fn, x, y, what)
+        if _mmd_close(got, x, y):
+            continue
+        expected = _mmd_variant(x, y)
         example = {"expected": f"{float(expected):.6g}", "got": f"{float(got):.6g}"}
         for keywords, problem, hint in _MMD_MISTAKES:
-            if _close(got, _mmd_variant(x, y, **keywords), rtol=1e-6, atol=1e-9):
+            if _mmd_close(got, x, y, **keywords):
                 raise ExerciseFailed(f"{what}: {problem}", hint=hint, **example)
-        if _close(got, expected.clamp(min=0).sqrt(), rtol=1e-6, atol=1e-9):
+        if any(_close(got, _mmd_variant(x, y, cross=c).clamp(min=0).sqrt(), rtol=1e-6, atol=1e-9)
+               for c in _CROSS_TERMS):
             raise ExerciseFailed(f"{what}: you returned the square root, MMD", hint="KID is MMD² itself",
                                  **example)
-        if _close(got, -expected, rtol=1e-6, atol=1e-9):
+        if any(_close(got, -_mmd_variant(x, y, cross=c), rtol=1e-6, atol=1e-9) for c in _CROSS_TERMS):
             raise ExerciseFailed(f"{what}: the sign is flipped", hint="MMD² = within x + within y - 2 cross",
                                  **example)
         raise ExerciseFailed(f"{what} is not the unbiased MMD²", **example)
-
-    x_same = torch.randn(10, 5, dtype=torch.float64)
-    y_same = torch.randn(10, 5, dtype=torch.float64)
-    what = "mmd2_unbiased(x, y) for x and y of the same size (10, 5)"
-    got = _call_mmd(student_fn, x_same, y_same, what)
-    expected = _mmd_variant(x_same, y_same)
-    if not _close(got, expected, rtol=1e-6, atol=1e-9):
-        if _close(got, _mmd_variant(x_same, y_same, cross="off_diagonal"), rtol=1e-6, atol=1e-9):
-            raise ExerciseFailed(
-                f"{what}: your cross term leaves out the pairs i = j",
-                hint="that is also unbiased when m = n (Gretton et al.'s MMD²_u), but the notebook's "
-                     "formula, which works for any m and n, keeps every pair (x_i, y_j): k_xy.sum() / (m n)",
-                expected=f"{float(expected):.6g}", got=f"{float(got):.6g}")
-        raise ExerciseFailed(f"{what} is not the unbiased MMD²", expected=f"{float(expected):.6g}",
-                             got=f"{float(got):.6g}")

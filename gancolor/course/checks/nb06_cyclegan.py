@@ -12,8 +12,9 @@ share), and ends with known values: generators that undo each other have loss 0.
 behaviour, not its random stream: while filling, ``query`` returns the new images and stores
 them; once full, each image is either returned as it is (pool unchanged) or exchanged for a stored
 one that goes to D (the new image takes its slot); never more than ``size`` are stored; about
-half the images are exchanged, from random slots; the same ``torch.Generator`` seed gives the
-same answers whatever the global random state; nothing keeps a graph; ``size=0`` is a pass-through.
+half the images are exchanged, from random slots (every slot, the last one too); the same
+``torch.Generator`` seed gives the same answers whatever the global random state; nothing keeps a
+graph; ``size=0`` is a pass-through.
 """
 
 from __future__ import annotations
@@ -385,10 +386,23 @@ def image_pool(student_cls: type) -> None:
                 f"the pool exchanged {swaps} of {n_queries} images; it should exchange each with "
                 "probability 1/2", expected="about 150", got=f"{swaps}",
                 hint="torch.rand(1, generator=generator) < 0.5 for each image")
-    expect_true(len(slots - {None}) >= 3, "the exchanged images always come from the same place in the pool: "
-                "pick the slot at random", expected=f"slots spread over 0..{size - 1}",
-                got=f"slots {sorted(s for s in slots if s is not None)}",
+    used = sorted(s for s in slots if s is not None)
+    expect_true(len(used) >= 3, "the exchanged images always come from the same place in the pool: "
+                "pick the slot at random", expected=f"slots spread over 0..{size - 1}", got=f"slots {used}",
                 hint="slot = torch.randint(0, self.size, (1,), generator=generator)")
+    # At least 105 exchanges over 5 slots: a fair draw leaves a slot unused with probability < 1e-9.
+    unused = [s for s in range(size) if s not in used]
+    if unused:
+        last = unused == [size - 1]
+        problem = (f"your pool never uses its last slot ({size - 1}): in {swaps} exchanges on a pool of size "
+                   f"{size} the images came only from slots {used}, so the image stored there is never shown "
+                   "to D nor replaced" if last else
+                   f"your pool never exchanges the images in slot(s) {unused}: every slot 0..{size - 1} "
+                   "should be picked with the same probability")
+        raise ExerciseFailed(problem, expected=f"slots {list(range(size))}", got=f"slots {used}",
+                             hint="torch.randint(low, high, ...) draws from low to high - 1 (high is "
+                                  "excluded): torch.randint(0, self.size, (1,), generator=generator) covers "
+                                  "every slot")
 
     # Reproducible: the generator decides, not the global random state.
     runs = []
