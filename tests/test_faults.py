@@ -103,6 +103,38 @@ def short_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Image.Image, "save", cut_short)
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 256 KB file system (tmpfs), mounted for the test: the disk that fills. Needs root
+    (CI and this project's machines run as root); elsewhere the injected failures below cover it."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root; the injected full-disk tests still run")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                      capture_output=True).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".tif"])
+def test_a_real_full_disk_keeps_the_old_output_and_says_so(small_disk, tmp_path, capsys, ext):
+    noise = np.random.default_rng(0).integers(0, 256, (700, 700, 3), dtype=np.uint8)  # ~1 MB encoded
+    source = tmp_path / f"photo{ext}"
+    Image.fromarray(noise).save(source, quality=95) if ext == ".jpg" else Image.fromarray(noise).save(source)
+    out = small_disk / "out"
+    photo_file(out / f"photo{ext}", seed=3)  # the earlier result, small
+    before = snapshot(small_disk)
+    assert main(["colorize", str(source), "-o", str(out)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"gancolor: error: {out / f'photo{ext}'}: cannot write"), line
+    assert "No space left on device" in line, line
+    assert snapshot(small_disk) == before  # the old output, and no temporary file
+
+
 @pytest.mark.parametrize("ext", [".jpg", ".bmp", ".tif", ".png", ".webp", ".gif"])
 def test_a_silently_short_image_write_never_replaces_the_old_file(tmp_path, monkeypatch, ext):
     target = tmp_path / f"out{ext}"
