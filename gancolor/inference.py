@@ -317,7 +317,16 @@ def _check_colorizer_fields(blob: dict, generator: nn.Module, path: Path) -> Non
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 16384:
         raise CheckpointError(path, f"inference_size must be a whole number of pixels in 1..16384; "
                                     f"got {size!r}")
-    if blob.get("mode") == "classify":
+    mode = blob.get("mode", "gan")
+    if mode not in ("gan", "l1", "classify"):
+        raise CheckpointError(path, f"unknown colorizer mode {mode!r} (gan, l1 or classify)")
+    config = getattr(generator, "config", {})
+    classifies = config.get("output") == "logits"
+    if classifies != (mode == "classify") or (not classifies and config.get("out_channels", 2) != 2):
+        what = "class scores" if classifies else "output channels"
+        raise CheckpointError(path, f"mode {mode!r} does not fit a generator with "
+                                    f"{config.get('out_channels')} {what}")
+    if mode == "classify":
         decode = blob.get("decode")
         bins = decode.get("bins") if isinstance(decode, dict) else None
         temperature = decode.get("temperature") if isinstance(decode, dict) else None

@@ -597,6 +597,55 @@ def test_checkpoints_with_fields_of_the_wrong_type_are_one_line(tmp_path, toy_tr
         assert str(error).startswith(f"{path}: ") and "\n" not in str(error) and len(str(error)) < 400
 
 
+@pytest.fixture(scope="module")
+def tiny_colorizer_files(tmp_path_factory) -> dict[str, dict]:
+    """The contents of three small, valid colorizer files: plain, classification, hints with a prior."""
+    from gancolor.ab_classes import gamut_bins
+    from gancolor.model_files import generator_record
+    from gancolor.models import UNetGenerator
+
+    def record(**options: object) -> dict:
+        return generator_record(UNetGenerator(width=4, depth=2, max_width=8, **options))
+
+    return {
+        "plain": {"generator": record(), "inputs": ["L"], "inference_size": 32, "mode": "l1"},
+        "classify": {"generator": record(out_channels=len(gamut_bins()), output="logits"), "mode": "classify",
+                     "decode": {"temperature": 0.38, "bins": gamut_bins()}},
+        "prior": {"generator": record(in_channels=6, output="residual"), "mode": "l1",
+                  "inputs": ["L", "hint_a", "hint_b", "hint_mask", "prior_a", "prior_b"],
+                  "prior": {"method": "levin", "scale": 0.5}},
+    }
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["plain", "classify", "prior"]),
+       field=st.sampled_from(["inputs", "inference_size", "mode", "decode", "decode.temperature", "decode.bins",
+                              "prior", "prior.scale", "generator.config", "generator.class", "steps"]),
+       value=_values)
+def test_colorizer_files_with_fields_of_the_wrong_type_are_one_line(tmp_path, tiny_colorizer_files, kind, field,
+                                                                    value):
+    """Whatever a field of a colorizer file holds, it loads and colorizes, or fails in one line."""
+    from gancolor.errors import CheckpointError
+    from gancolor.inference import COLORIZER_FORMAT, load_colorizer
+    from gancolor.model_files import write_model_file
+
+    contents = {key: dict(v) if isinstance(v, dict) else v for key, v in tiny_colorizer_files[kind].items()}
+    where, _, key = field.partition(".")
+    if key:
+        contents[where] = {**(contents.get(where) or {}), key: value}
+    else:
+        contents[where] = value
+    path = tmp_path / "colorizer.pt"
+    write_model_file(path, COLORIZER_FORMAT, contents)
+    try:
+        colorizer = load_colorizer(path)
+    except CheckpointError as error:
+        assert str(error).startswith(f"{path}: ") and "\n" not in str(error) and len(str(error)) < 400
+        return
+    out = colorizer.colorize_image(smooth_photo(20, 12))  # a file that loads also works
+    assert out.shape == (12, 20, 3)
+
+
 # ---------------------------------------------------------------------------------------------
 # Malformed archives
 
