@@ -619,11 +619,12 @@ def tiny_colorizer_files(tmp_path_factory) -> dict[str, dict]:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["plain", "classify", "prior"]),
-       field=st.sampled_from(["inputs", "inference_size", "mode", "decode", "decode.temperature", "decode.bins",
-                              "prior", "prior.scale", "generator.config", "generator.class", "steps"]),
+       field=st.sampled_from(["inputs", "inference_size", "mode", "decode", "decode.temperature",
+                              "decode.bins", "prior", "prior.scale", "generator.config", "generator.class",
+                              "steps"]),
        value=_values)
-def test_colorizer_files_with_fields_of_the_wrong_type_are_one_line(tmp_path, tiny_colorizer_files, kind, field,
-                                                                    value):
+def test_colorizer_files_with_fields_of_the_wrong_type_are_one_line(tmp_path, tiny_colorizer_files, kind,
+                                                                    field, value):
     """Whatever a field of a colorizer file holds, it loads and colorizes, or fails in one line."""
     from gancolor.errors import CheckpointError
     from gancolor.inference import COLORIZER_FORMAT, load_colorizer
