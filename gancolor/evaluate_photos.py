@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from gancolor.color import lab_to_rgb, rgb_to_lab
+from gancolor.color import rgb_to_lab
+from gancolor.evaluate import gray_baseline
 from gancolor.hints import Hint
 from gancolor.metrics import colorfulness, psnr
 
@@ -55,10 +56,9 @@ class GrayPhoto:
     takes_hints = False
 
     def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:
-        """(H, W, 3) uint8 -> (H, W, 3) uint8 gray with the same CIE L."""
-        lab = rgb_to_lab(torch.tensor(np.asarray(rgb)).permute(2, 0, 1).float() / 255.0)
-        lab[1:] = 0.0
-        return lab_to_rgb(lab).mul_(255.0).round_().to(torch.uint8).permute(1, 2, 0).numpy()
+        """(H, W, 3) uint8 -> (H, W, 3) uint8 gray with the same CIE L (``evaluate.gray_baseline``)."""
+        gray = gray_baseline(_as_batch(rgb))[0]  # (3, H, W) float in [0, 1]
+        return gray.mul(255.0).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def photo_hints(rgb: np.ndarray, count: int, seed: int = 0, key: str = "",

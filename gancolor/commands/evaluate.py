@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -37,10 +38,11 @@ def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dic
 
     colorizers = {}
     for path in paths:
-        colorizer = load_colorizer(path)
-        for temperature in (temperatures or [None]) if colorizer.temperature is not None else [None]:
-            if temperature is not None:
-                colorizer = load_colorizer(path)
+        loaded = load_colorizer(path)
+        for temperature in (temperatures or [None]) if loaded.temperature is not None else [None]:
+            colorizer = loaded
+            if temperature is not None:  # the same network, its own decoding settings
+                colorizer = dataclasses.replace(loaded, meta=dict(loaded.meta))
                 colorizer.set_temperature(temperature)
             colorizers[_colorizer_name(colorizer, path)] = colorizer
     return colorizers
