@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from gancolor.color import lab_to_rgb
 from gancolor.hints import sample_hints
 from gancolor.inference import Colorizer
-from gancolor.train.sampling import derive_seed
+from gancolor.runtime import derive_seed
 
 __all__ = ["colorize_images", "gray_baseline", "score_images", "evaluate_colorizers", "evaluate_with_hints",
            "simulated_hints", "format_table", "METRIC_COLUMNS", "EVAL_HINT_SIZE"]

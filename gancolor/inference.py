@@ -26,7 +26,14 @@ from gancolor.ab_classes import annealed_mean
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb, rgb_to_lab
 from gancolor.errors import CheckpointError, UserError
 from gancolor.hints import HINT_CHANNELS, Hint, generator_input, hints_to_maps
-from gancolor.model_files import COLORIZER_FORMAT, build_generator, read_model_file
+from gancolor.model_files import (
+    COLORIZER_FORMAT,
+    HINT_INPUTS,
+    PLAIN_INPUTS,
+    PRIOR_HINT_INPUTS,
+    build_generator,
+    read_model_file,
+)
 from gancolor.propagation import PRIOR_SCALE, hint_prior
 from gancolor.runtime import package_root
 
@@ -49,11 +56,6 @@ __all__ = [
 
 #: Long side (px) at which a photo's chrominance is predicted, unless the checkpoint says otherwise.
 DEFAULT_INFERENCE_SIZE = 256
-#: The generator's input channels, as recorded in a colorizer file ("inputs"; absent = PLAIN_INPUTS).
-PLAIN_INPUTS = ("L",)
-HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
-#: A hint colorizer that also sees the hints spread by Levin et al. 2004 (gancolor.propagation).
-PRIOR_HINT_INPUTS = (*HINT_INPUTS, "prior_a", "prior_b")
 
 
 #: The shipped colorizer that ``gancolor colorize`` uses without hints: of the shipped automatic

@@ -30,6 +30,9 @@ from gancolor.io_utils import atomic_torch_save
 __all__ = [
     "COLORIZER_FORMAT",
     "MULTITASK_FORMAT",
+    "PLAIN_INPUTS",
+    "HINT_INPUTS",
+    "PRIOR_HINT_INPUTS",
     "STYLIZER_FORMAT",
     "FORMAT_VERSION",
     "KNOWN_FORMATS",
@@ -43,6 +46,11 @@ __all__ = [
 COLORIZER_FORMAT = "gancolor.colorizer"
 STYLIZER_FORMAT = "gancolor.stylizer"
 MULTITASK_FORMAT = "gancolor.multitask"
+#: A colorizer generator's input channels, as recorded in its file ("inputs"; absent = PLAIN_INPUTS).
+PLAIN_INPUTS = ("L",)
+HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
+#: A hint colorizer that also sees the hints spread by Levin et al. 2004 (gancolor.propagation).
+PRIOR_HINT_INPUTS = (*HINT_INPUTS, "prior_a", "prior_b")
 #: The newest ``format_version`` this gancolor reads (and the one its exporters write).
 FORMAT_VERSION = 1
 

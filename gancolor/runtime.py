@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 from pathlib import Path
@@ -11,7 +12,16 @@ import torch
 
 from gancolor.errors import UserError
 
-__all__ = ["check_device", "pick_device", "seed_everything", "cache_dir", "package_root"]
+__all__ = ["check_device", "pick_device", "seed_everything", "derive_seed", "cache_dir", "package_root"]
+
+
+def derive_seed(*parts: int | str) -> int:
+    """A 63-bit seed from a tuple of ints and strings, the same on every machine and run.
+
+    (Python's ``hash`` is salted per process for strings, so it cannot be used here.)
+    """
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 def check_device(name: str) -> torch.device:

@@ -111,7 +111,8 @@ def test_rotate_hue_keeps_chroma_and_turns_the_hue():
 
 
 def test_a_levin_prior_hint_model_trains_with_turned_colours_and_exports(tmp_path):
-    from gancolor.inference import PRIOR_HINT_INPUTS, load_colorizer
+    from gancolor.inference import load_colorizer
+    from gancolor.model_files import PRIOR_HINT_INPUTS
     from gancolor.train import ColorizationTrainer, ColorizeConfig, export_colorizer, fit
 
     gen = torch.Generator().manual_seed(0)

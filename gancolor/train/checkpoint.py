@@ -33,7 +33,7 @@ from gancolor import __version__
 from gancolor.errors import CheckpointError
 from gancolor.inference import COLORIZER_FORMAT
 from gancolor.io_utils import atomic_torch_save
-from gancolor.stylize import STYLIZER_FORMAT
+from gancolor.model_files import STYLIZER_FORMAT
 
 if TYPE_CHECKING:
     from gancolor.train.loop import History, Task
@@ -69,8 +69,8 @@ def _rng_state() -> dict[str, Any]:
 def _this_rank_rng_state(state: dict[str, Any], task: Task, step: int) -> dict[str, Any] | None:
     """This process's part of a checkpoint's ``"rng"``; None (after reseeding from (seed, rank,
     step)) if the checkpoint was written by another number of processes."""
+    from gancolor.runtime import derive_seed
     from gancolor.train import distributed
-    from gancolor.train.sampling import derive_seed
 
     ranks, world, rank = state.get("ranks"), distributed.world_size(), distributed.rank()
     if ranks is not None and len(ranks) == world:

@@ -35,9 +35,15 @@ from gancolor.color import AB_SCALE, rotate_hue
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
-from gancolor.inference import COLORIZER_FORMAT, HINT_INPUTS, PLAIN_INPUTS, PRIOR_HINT_INPUTS
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
-from gancolor.model_files import generator_record, write_model_file
+from gancolor.model_files import (
+    COLORIZER_FORMAT,
+    HINT_INPUTS,
+    PLAIN_INPUTS,
+    PRIOR_HINT_INPUTS,
+    generator_record,
+    write_model_file,
+)
 from gancolor.models import PatchDiscriminator, UNetGenerator
 from gancolor.models.patchgan import check_crop_size
 from gancolor.propagation import prior_generator_input

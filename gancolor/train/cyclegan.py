@@ -30,11 +30,10 @@ import torch
 
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
-from gancolor.model_files import generator_record, write_model_file
+from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
 from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
-from gancolor.stylize import STYLIZER_FORMAT
 from gancolor.train import distributed
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.loop import History, fit

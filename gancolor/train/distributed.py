@@ -276,7 +276,7 @@ def seed_rank(seed: int) -> None:
     any other draw from the global generator (no-op in a single process, whose stream stays
     the one ``seed_everything(seed)`` started)."""
     if is_distributed():
-        from gancolor.train.sampling import derive_seed
+        from gancolor.runtime import derive_seed
 
         torch.manual_seed(derive_seed("rank", seed, rank()))
 

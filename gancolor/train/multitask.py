@@ -52,11 +52,10 @@ from gancolor.color import L_SCALE, rgb_to_lab
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
-from gancolor.model_files import generator_record, write_model_file
+from gancolor.model_files import MULTITASK_FORMAT, generator_record, write_model_file
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.patchgan import PatchDiscriminator, check_crop_size
 from gancolor.models.resnet import ResnetGenerator
-from gancolor.multitask import MULTITASK_FORMAT
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.sampling import (

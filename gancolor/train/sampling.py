@@ -18,16 +18,9 @@ import hashlib
 
 import torch
 
+from gancolor.runtime import derive_seed
+
 __all__ = ["StepSampler", "step_generator", "derive_seed", "data_fingerprint", "random_crops_and_flips"]
-
-
-def derive_seed(*parts: int | str) -> int:
-    """A 63-bit seed from a tuple of ints and strings, the same on every machine and run.
-
-    (Python's ``hash`` is salted per process for strings, so it cannot be used here.)
-    """
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") >> 1
 
 
 def step_generator(seed: int, step: int, stream: int = 0) -> torch.Generator:

@@ -14,7 +14,8 @@ import torch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES
-from gancolor.train.sampling import StepSampler, data_fingerprint, derive_seed
+from gancolor.runtime import derive_seed
+from gancolor.train.sampling import StepSampler, data_fingerprint
 
 __all__ = ["check_unpaired_settings", "unpaired_data_id", "unpaired_samplers"]
 
