@@ -32,9 +32,11 @@ from torch import nn
 from gancolor.data import UnpairedDomains
 from gancolor.errors import UserError
 from gancolor.train import distributed, fit, load_training_checkpoint
-from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig
+from gancolor.train.colour_and_style import MultiTaskConfig, MultiTaskTrainer
 from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer
+from gancolor.train.pix2pix import ColorizationTrainer, ColorizeConfig
 from gancolor.train.precision import Precision
+from gancolor.train.unconditional import DCGANConfig, DCGANTrainer
 
 K = 3  # steps before the resume; the runs go to 2 K
 WORLD = 2
@@ -70,6 +72,17 @@ def tiny_colorize(**overrides) -> ColorizeConfig:
     settings = dict(image_size=16, batch_size=2, width=4, max_width=8, depth=2, d_width=4, d_layers=2,
                     hints=True, hint_max_size=3, seed=0)
     return ColorizeConfig(**(settings | overrides))
+
+
+def tiny_multitask() -> MultiTaskConfig:
+    return MultiTaskConfig(image_size=16, batch_size=2, width=4, depth=2, max_width=8, f_width=4, f_blocks=1,
+                           d_width=4, d_layers=2, pool_size=3, steps=2 * K)
+
+
+def tiny_dcgan() -> DCGANConfig:
+    """WGAN-GP with no batch norm anywhere: 2 processes must take the steps of 1 with the global batch."""
+    return DCGANConfig(width=4, batch_size=4, z_dim=8, loss="wgan", gp_weight=10.0, g_norm="instance",
+                       d_norm="none", n_critic=2)
 
 
 # ------------------------------------------------------------------------------- in one process
@@ -214,7 +227,16 @@ def _worker(local_rank: int, port: int, root: Path) -> None:
         # pix2pix: BatchNorm (per rank on gloo), dropout (per-rank streams), hints of the global batch
         colorizer = ColorizationTrainer(tiny_colorize(), random_images(4, 16, seed=3), device="cpu")
         colorize_losses = fit(colorizer, 2, progress=False).losses
+        # the multi-task and DCGAN trainers run on the same machinery (gancolor.train.engine)
+        multitask = MultiTaskTrainer(tiny_multitask(), domains, device="cpu")
+        multitask_losses = fit(multitask, K, progress=False).losses
+        dcgan = DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu")
+        dcgan_losses = fit(dcgan, K, progress=False).losses
         torch.save({"writes": writes, "cyclegan": uninterrupted.G_AB.state_dict(),
+                    "multitask": {name: m.state_dict() for name, m in multitask.modules.items()},
+                    "multitask_losses": multitask_losses,
+                    "dcgan": {name: m.state_dict() for name, m in dcgan.modules.items()},
+                    "dcgan_losses": dcgan_losses,
                     # parameters only: BatchNorm's running averages are per rank on gloo
                     "colorize": {k: v.detach() for k, v in colorizer.G.named_parameters()},
                     "colorize_losses": colorize_losses,
@@ -255,6 +277,19 @@ def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(t
         assert difference <= 1e-5, f"{name}: {difference}"
     for name, values in single_history.losses.items():  # the logged losses are those of the global batch
         assert values == pytest.approx(step_k["history"]["losses"][name], rel=1e-4, abs=1e-6)
+
+    # the same for the multi-task model (pools of the global batch) and DCGAN (WGAN-GP, n_critic 2)
+    for key, single_trainer in (
+            ("multitask", MultiTaskTrainer(tiny_multitask(), tiny_domains(), device="cpu")),
+            ("dcgan", DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu"))):
+        losses = fit(single_trainer, K, progress=False).losses
+        for name, module in single_trainer.modules.items():
+            difference = _max_difference(ranks[0][key][name], module.state_dict())
+            assert difference <= 1e-5, f"{key} {name}: {difference}"
+            rank0, rank1 = ranks[0][key][name], ranks[1][key][name]
+            assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)
+        for name, values in losses.items():
+            assert values == pytest.approx(ranks[0][f"{key}_losses"][name], rel=1e-4, abs=1e-6), (key, name)
 
     # stopped at K and resumed to 2 K = 2 K in one go, bit for bit
     resumed = load_training_checkpoint(tmp_path / "resumed" / "checkpoint.pt")

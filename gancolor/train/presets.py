@@ -71,14 +71,14 @@ def preset(task: str, name: str) -> Preset:
 
 def _config_class(task: str) -> type:
     if task == "colorize":
-        from gancolor.train.colorize import ColorizeConfig
+        from gancolor.train.pix2pix import ColorizeConfig
 
         return ColorizeConfig
     if task == "cyclegan":
         from gancolor.train.cyclegan import CycleGANConfig
 
         return CycleGANConfig
-    from gancolor.train.multitask import MultiTaskConfig
+    from gancolor.train.colour_and_style import MultiTaskConfig
 
     return MultiTaskConfig
 
