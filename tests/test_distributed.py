@@ -160,6 +160,27 @@ def test_the_amp_code_path_runs_with_bfloat16_on_the_cpu_and_checkpoints_the_sca
     assert all(torch.isfinite(torch.tensor(v)).all() for v in losses.values())
 
 
+@pytest.mark.parametrize("task", ["multitask", "dcgan"])
+def test_every_trainer_takes_the_precision_from_outside(task, tmp_path):
+    """The multi-task and DCGAN trainers run on the shared machinery: bfloat16 autocast and
+    channels_last come from outside, the step code is the same, and the scalers are checkpointed."""
+    precision = Precision(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G", "D"),
+                          dtype=torch.bfloat16)
+    if task == "multitask":
+        trainer = MultiTaskTrainer(tiny_multitask(), tiny_domains(), device="cpu", precision=precision)
+    else:
+        trainer = DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu", precision=precision)
+    seen: list[torch.dtype] = []
+    handle = trainer.modules["G"].register_forward_hook(lambda module, args, out: seen.append(
+        (out[0] if isinstance(out, tuple) else out).dtype))
+    history = fit(trainer, 2, out_dir=tmp_path, progress=False)
+    handle.remove()
+    assert seen and set(seen) == {torch.bfloat16}  # G ran under bfloat16 autocast
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in history.losses.values())
+    assert set(load_training_checkpoint(tmp_path / "checkpoint.pt")["scalers"]) == {"G", "D"}
+    assert all(p.dtype == torch.float32 for p in trainer.modules["G"].parameters())  # float32 master weights
+
+
 def test_amp_on_the_cpu_is_refused_from_the_command_line(tmp_path, capsys):
     from gancolor.cli import main
 
