@@ -1,4 +1,4 @@
-"""gancolor.train.watch: curves and samples at every checkpoint, TensorBoard events, previews of every trainer."""
+"""gancolor.train.watch: curves and samples at every checkpoint, TensorBoard events, every trainer's preview."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from gancolor.train.watch import TrainingMonitor, center_crops, sample_file_name
 
 
 def images(n: int, size: int, seed: int = 0) -> torch.Tensor:
-    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=generator)
 
 
 def tiny_colorize(**overrides) -> ColorizeConfig:
@@ -38,12 +39,13 @@ def test_every_checkpoint_writes_curves_and_samples_and_leaves_training_unchange
     monitor = TrainingMonitor(tmp_path, preview_data=held_out)
     history = fit(watched, 4, out_dir=tmp_path, checkpoint_every=2, progress=False, monitor=monitor)
     assert (tmp_path / "losses.png").stat().st_size > 0
-    assert sorted(p.name for p in tmp_path.glob("samples_*.png")) == ["samples_000002.png", "samples_000004.png"]
+    samples = sorted(p.name for p in tmp_path.glob("samples_*.png"))
+    assert samples == ["samples_000002.png", "samples_000004.png"]
     # the previews (eval mode, no gradients, fixed hints) do not change what training does
     plain = ColorizationTrainer(tiny_colorize(hints=True, hint_max_size=3), images(6, 20), device="cpu")
     assert fit(plain, 4, progress=False).losses == history.losses
-    assert all(torch.equal(a, b) for a, b in zip(plain.G.state_dict().values(), watched.G.state_dict().values(),
-                                                 strict=True))
+    plain_weights, watched_weights = plain.G.state_dict(), watched.G.state_dict()
+    assert all(torch.equal(plain_weights[k], watched_weights[k]) for k in plain_weights)
     columns = watched.preview(held_out)
     assert list(columns) == ["input", "output", "truth"]
     assert all(c.shape == (3, 3, 16, 16) and 0 <= c.min() and c.max() <= 1 for c in columns.values())
@@ -54,7 +56,8 @@ def test_every_trainer_has_a_preview():
     domains = UnpairedDomains(images(4, 16, 2), images(4, 16, 3), paired=True, names=("summer", "winter"))
     cyclegan = CycleGANTrainer(CycleGANConfig(image_size=16, width=4, n_blocks=1, d_width=4, d_layers=2),
                                domains, device="cpu")
-    assert list(cyclegan.preview(domains)) == ["summer", "summer -> winter", "true winter", "winter -> summer"]
+    columns = list(cyclegan.preview(domains))
+    assert columns == ["summer", "summer -> winter", "true winter", "winter -> summer"]
     multitask = MultiTaskTrainer(MultiTaskConfig(image_size=16, width=4, depth=2, max_width=8, f_width=4,
                                                  f_blocks=1, d_width=4, d_layers=2), domains, device="cpu")
     shown = multitask.preview(domains)
