@@ -1,4 +1,4 @@
-"""gancolor.train.watch: curves and samples at every checkpoint, TensorBoard events, every trainer's preview."""
+"""gancolor.train.watch: curves and samples at each checkpoint, TensorBoard events, the trainers' previews."""
 
 from __future__ import annotations
 
