@@ -1,4 +1,5 @@
-"""The package's architecture: no import cycles, the parts layered, old paths kept as thin shims.
+"""The package's architecture: no import cycles, the parts layered, old paths kept as thin shims, one
+module per name, no module over 600 lines, CONTRIBUTING.md's package map up to date.
 
 The graph and the parts are in tests/import_graph.py (``python tests/import_graph.py`` prints the
 report). Problems that other work in progress removes are listed below as *known*: each one is an
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from collections import Counter
 
 import pytest
@@ -75,10 +77,6 @@ GRAPH = import_graph()
 MODULES = package_modules()
 
 
-def _known(values: list, reason: str) -> list:
-    return [pytest.param(value, marks=pytest.mark.xfail(strict=True, reason=reason)) for value in values]
-
-
 def _shim_users() -> set[str]:
     return {module for module, imported in GRAPH.items() if module not in SHIMS and imported & set(SHIMS)}
 
@@ -92,6 +90,22 @@ def _shared_names() -> set[str]:
 def _long_modules() -> set[str]:
     return {name for name, path in MODULES.items()
             if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
+
+
+#: Each rule: what breaks it in the package now (a function), its known exceptions, why they are still
+#: there, and what the failure message calls them.
+RULES = {
+    "cycles": (lambda: {tuple(c) for c in cycles(GRAPH)}, KNOWN_CYCLES,
+               "a known cycle, being removed on another branch", "import cycles"),
+    "layers": (lambda: {(v.importer, v.imported) for v in layer_violations(GRAPH)}, KNOWN_VIOLATIONS,
+               "a known layer violation in gancolor/train/", "imports across the layers"),
+    "old-paths": (_shim_users, KNOWN_SHIM_USERS, "others' file, still on an old path",
+                  "modules importing an old path instead of the module that holds the code"),
+    "names": (_shared_names, KNOWN_SHARED_NAMES, "renamed on another branch",
+              "module names used by two modules"),
+    "lines": (_long_modules, KNOWN_LONG_MODULES, "split on another branch",
+              f"modules over {MAX_LINES} lines"),
+}
 
 
 # --- the graph itself ----------------------------------------------------------------------------
@@ -131,27 +145,21 @@ def test_cycles_and_layers_are_found_in_a_made_up_graph():
         ("gancolor.color", "gancolor.data.lab"), ("gancolor.train.loop", "gancolor.infer.colorizer")]
 
 
-# --- no cycles, the parts layered ----------------------------------------------------------------
+# --- no cycles, the parts layered, one name per module, short modules -----------------------------
 
 
-def test_no_new_import_cycles():
-    new = [tuple(c) for c in cycles(GRAPH) if tuple(c) not in KNOWN_CYCLES]
-    assert not new, f"import cycles: {new}"
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_nothing_new_breaks_a_rule(rule):
+    find, known, _, what = RULES[rule]
+    new = sorted(set(find()) - set(known))
+    assert not new, f"{what}:\n" + "\n".join(map(str, new))
 
 
-@pytest.mark.parametrize("cycle", _known(KNOWN_CYCLES, "a known cycle, being removed on another branch"))
-def test_known_cycle_is_gone(cycle):
-    assert list(cycle) not in cycles(GRAPH)
-
-
-def test_no_new_layer_violations():
-    new = [str(v) for v in layer_violations(GRAPH) if (v.importer, v.imported) not in KNOWN_VIOLATIONS]
-    assert not new, "imports across the layers:\n" + "\n".join(new)
-
-
-@pytest.mark.parametrize("edge", _known(KNOWN_VIOLATIONS, "a known layer violation in gancolor/train/"))
-def test_known_layer_violation_is_gone(edge):
-    assert edge not in {(v.importer, v.imported) for v in layer_violations(GRAPH)}
+@pytest.mark.parametrize(("rule", "item"), [
+    pytest.param(rule, item, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{rule}-{item}")
+    for rule, (_, known, reason, _) in sorted(RULES.items()) for item in known])
+def test_a_known_exception_is_gone(rule, item):
+    assert item not in RULES[rule][0]()
 
 
 def test_train_infer_and_evaluation_stand_beside_each_other():
@@ -180,37 +188,22 @@ def test_an_old_path_is_a_thin_shim_of_the_same_objects(old):
     assert {node.module for node in body if isinstance(node, ast.ImportFrom)} == set(SHIMS[old])
 
 
-def test_no_new_module_imports_a_shim():
-    new = sorted(_shim_users() - set(KNOWN_SHIM_USERS))
-    assert not new, f"these import an old path instead of the module that holds the code: {new}"
+def _package_map() -> list[str]:
+    """The modules named in the first column of CONTRIBUTING.md's package map."""
+    text = (PACKAGE_DIR.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    table = text.split("## Package map", 1)[1].split("\n## ", 1)[0]
+    return [name for row in table.splitlines() if row.startswith("| `")
+            for name in re.findall(r"`(gancolor[\w.]*)`", row.split("|")[1])]
 
 
-@pytest.mark.parametrize("module", _known(KNOWN_SHIM_USERS, "others' file, still on an old path"))
-def test_known_shim_user_is_switched(module):
-    assert module not in _shim_users()
-
-
-# --- names and sizes -----------------------------------------------------------------------------
-
-
-def test_no_new_module_names_used_twice():
-    new = sorted(_shared_names() - set(KNOWN_SHARED_NAMES))
-    assert not new, f"module names used by two modules: {new}"
-
-
-@pytest.mark.parametrize("name", _known(KNOWN_SHARED_NAMES, "renamed on another branch"))
-def test_known_shared_name_is_renamed(name):
-    assert name not in _shared_names()
-
-
-def test_no_new_module_over_the_line_limit():
-    new = sorted(_long_modules() - set(KNOWN_LONG_MODULES))
-    assert not new, f"modules over {MAX_LINES} lines: {new}"
-
-
-@pytest.mark.parametrize("module", _known(KNOWN_LONG_MODULES, "split on another branch"))
-def test_known_long_module_is_split(module):
-    assert module not in _long_modules()
+def test_contributing_package_map_names_real_modules_and_every_part():
+    named = _package_map()
+    unknown = [name for name in named if name not in MODULES]
+    assert not unknown, f"CONTRIBUTING.md names modules that do not exist: {unknown}"
+    parts = {".".join(name.split(".")[:2]) for name in MODULES if name != "gancolor"}
+    parts -= set(SHIMS) | {"gancolor.__main__"}
+    missing = sorted(part for part in parts if part not in named)
+    assert not missing, f"CONTRIBUTING.md's package map misses {missing}"
 
 
 def test_the_report_names_the_cycles_and_violations():
