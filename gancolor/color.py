@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from PIL import ImageColor
 
 __all__ = [
     "rgb_to_lab",
@@ -247,6 +246,8 @@ def parse_color(color: Sequence[float] | str) -> tuple[int, int, int]:
 
     Raises ``ValueError`` with the reason for anything else (colour names such as "red" included).
     """
+    from PIL import ImageColor  # Pillow is needed here only: `import gancolor.color` stays light
+
     problem = f"bad color {color!r} (use \"#rrggbb\" or [r, g, b] with 0-255 values)"
     if isinstance(color, str):
         digits = color.strip().removeprefix("#")
