@@ -20,10 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from gancolor.baselines import Levin2004  # noqa: E402
 from gancolor.data.real_photos import real_photos  # noqa: E402
-from gancolor.evaluate_photos import GrayPhoto, photo_hints  # noqa: E402
-from gancolor.inference import default_checkpoint, load_colorizer  # noqa: E402
+from gancolor.evaluation.baseline_colorizers import Levin2004  # noqa: E402
+from gancolor.evaluation.photo_eval import GrayPhoto, photo_hints  # noqa: E402
+from gancolor.infer.colorizer import default_checkpoint, load_colorizer  # noqa: E402
 from gancolor.metrics import psnr  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "real_photos.png"

@@ -61,7 +61,7 @@ def _test_photo(path: Path, width: int = 4000, height: int = 3000) -> None:
 def colorize_seconds(repeats: int) -> tuple[float, float, float]:
     """(whole-command seconds, in-memory seconds, megapixels) for the 12-MP photo."""
     from gancolor.imageio import read_rgb
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
 
     with tempfile.TemporaryDirectory() as tmp:
         photo = Path(tmp) / "photo_12mp.jpg"

@@ -30,7 +30,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from gancolor.color import AB_SCALE, rgb_to_lab
+from gancolor.color import denormalize_ab, normalize_ab, rgb_to_lab
 
 __all__ = ["GRID", "NEIGHBOURS", "SIGMA", "PAPER_TEMPERATURE", "gamut_bins", "nearest_bins", "soft_encode",
            "bin_frequencies", "rebalancing_weights", "classification_loss", "annealed_mean"]
@@ -125,7 +125,7 @@ def classification_loss(logits: torch.Tensor, ab_n: torch.Tensor, weights: torch
     Inputs: ``logits`` (N, Q, H, W); ``ab_n`` (N, 2, H, W) the true colours, ab / 110;
     ``weights`` (Q,) from :func:`rebalancing_weights` (None = unweighted).
     """
-    ab = ab_n.detach() * AB_SCALE
+    ab = denormalize_ab(ab_n.detach())
     index, target = soft_encode(ab, grid)
     log_p = torch.gather(F.log_softmax(logits.float(), dim=1), 1, index)  # (N, K, H, W)
     cross_entropy = -(target.float() * log_p).sum(dim=1)  # (N, H, W)
@@ -145,5 +145,6 @@ def annealed_mean(logits: torch.Tensor, temperature: float = PAPER_TEMPERATURE,
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0; got {temperature}")
     probabilities = torch.softmax(logits.float() / temperature, dim=1)  # f_T: exp(log Ẑ / T), renormalised
-    bins = (gamut_bins() if bins is None else bins).to(device=logits.device, dtype=torch.float32) / AB_SCALE
+    bins = gamut_bins() if bins is None else bins
+    bins = normalize_ab(bins.to(device=logits.device, dtype=torch.float32))
     return torch.einsum("nqhw,qc->nchw", probabilities, bins)

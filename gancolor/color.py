@@ -8,13 +8,20 @@ The constants are those of the sRGB standard (IEC 61966-2-1) and of CIE 1976 L*a
 with the D65 2-degree white, the same ones ``skimage.color`` uses, so the two agree to
 ~1e-10 in float64.
 
-Networks see normalised values (see :func:`normalize_lab`)::
+Networks see normalised values: colorizers Lab (see :func:`normalize_lab`), the RGB networks
+(stylizers, DCGAN) RGB in [-1, 1] (see :func:`uint8_to_signed`)::
 
-    L_n  = L / 50 - 1      in [-1, 1]
-    ab_n = ab / 110        in about [-1, 1]
+    L_n   = L / 50 - 1         in [-1, 1]
+    ab_n  = ab / 110           in about [-1, 1]
+    rgb_n = rgb / 127.5 - 1    in [-1, 1], from stored uint8 RGB in [0, 255]
+
+The pixel-range conversions (:func:`uint8_to_signed` and its inverse, :func:`uint8_to_unit` ...)
+and the parser of user colours (:func:`parse_color`) live here too, once for the package.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 
@@ -23,9 +30,20 @@ __all__ = [
     "lab_to_rgb",
     "normalize_lab",
     "denormalize_lab",
+    "normalize_lightness",
+    "denormalize_lightness",
+    "normalize_ab",
+    "denormalize_ab",
     "rgb_to_lab_normalized",
     "lab_normalized_to_rgb",
     "rotate_hue",
+    "uint8_to_unit",
+    "unit_to_uint8",
+    "uint8_to_signed",
+    "signed_to_uint8",
+    "unit_to_signed",
+    "signed_to_unit",
+    "parse_color",
     "L_SCALE",
     "AB_SCALE",
 ]
@@ -128,19 +146,37 @@ def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
     return rgb.clamp(0.0, 1.0) if clip else rgb
 
 
+def normalize_lightness(L: torch.Tensor) -> torch.Tensor:  # noqa: N803
+    """CIE L in [0, 100] -> ``L_n = L / 50 - 1`` in [-1, 1], any shape."""
+    return L / L_SCALE - 1.0
+
+
+def denormalize_lightness(L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
+    """``L_n`` in [-1, 1] -> CIE L = (L_n + 1) * 50 in [0, 100], any shape."""
+    return (L_n + 1.0) * L_SCALE
+
+
+def normalize_ab(ab: torch.Tensor) -> torch.Tensor:
+    """Chrominance a, b (about [-110, 110]) -> ``ab_n = ab / 110`` in about [-1, 1], any shape."""
+    return ab / AB_SCALE
+
+
+def denormalize_ab(ab_n: torch.Tensor) -> torch.Tensor:
+    """``ab_n`` -> chrominance ab = ab_n * 110, any shape."""
+    return ab_n * AB_SCALE
+
+
 def normalize_lab(lab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Split Lab (..., 3, H, W) into the network's inputs and targets.
 
     Returns: ``L_n`` (..., 1, H, W) = L / 50 - 1 in [-1, 1] and ``ab_n`` (..., 2, H, W) = ab / 110.
     """
-    L_n = lab[..., :1, :, :] / L_SCALE - 1.0  # noqa: N806
-    ab_n = lab[..., 1:, :, :] / AB_SCALE
-    return L_n, ab_n
+    return normalize_lightness(lab[..., :1, :, :]), normalize_ab(lab[..., 1:, :, :])
 
 
 def denormalize_lab(L_n: torch.Tensor, ab_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
     """Join normalised ``L_n`` (..., 1, H, W) and ``ab_n`` (..., 2, H, W) back into Lab (..., 3, H, W)."""
-    return torch.cat(((L_n + 1.0) * L_SCALE, ab_n * AB_SCALE), dim=-3)
+    return torch.cat((denormalize_lightness(L_n), denormalize_ab(ab_n)), dim=-3)
 
 
 def rgb_to_lab_normalized(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -163,3 +199,64 @@ def rotate_hue(ab: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
     cos, sin = torch.cos(angles).to(ab).view(-1, 1, 1), torch.sin(angles).to(ab).view(-1, 1, 1)
     a, b = ab.unbind(dim=1)
     return torch.stack((cos * a - sin * b, sin * a + cos * b), dim=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pixel ranges: stored uint8 in [0, 255], float RGB in [0, 1] ("unit"), the networks' [-1, 1] ("signed")
+
+
+def uint8_to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Stored pixels -> float: uint8 in [0, 255] (any shape) -> float32 in [0, 1]."""
+    return images.float().div(255.0)
+
+
+def unit_to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Float pixels -> stored: [0, 1] (any shape) -> uint8 in [0, 255], rounded (beyond it: clamped)."""
+    return x.mul(255.0).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def uint8_to_signed(images: torch.Tensor) -> torch.Tensor:
+    """What an RGB network sees: uint8 in [0, 255] (any shape) -> ``x / 127.5 - 1``, float32 in [-1, 1]."""
+    return images.float().div(127.5).sub_(1.0)
+
+
+def signed_to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """An RGB network's output back to pixels: [-1, 1] (any shape) -> ``(x + 1) * 127.5`` as uint8,
+    rounded (out-of-range values clamped). The inverse of :func:`uint8_to_signed`."""
+    return x.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def unit_to_signed(x: torch.Tensor) -> torch.Tensor:
+    """Float RGB in [0, 1] (any shape) -> ``2 x - 1`` in [-1, 1]."""
+    return x * 2.0 - 1.0
+
+
+def signed_to_unit(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] (any shape) -> ``(x + 1) / 2`` in [0, 1], clamped (a tanh output shown as an image)."""
+    return x.add(1.0).mul_(0.5).clamp_(0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# User colours
+
+
+def parse_color(color: Sequence[float] | str) -> tuple[int, int, int]:
+    """An sRGB colour as (r, g, b) 0-255 ints, from "#rrggbb", "#rgb" (the "#" optional) or 3 numbers
+    in [0, 255] (a list, tuple or 1-d array; rounded).
+
+    Raises ``ValueError`` with the reason for anything else (colour names such as "red" included).
+    """
+    from PIL import ImageColor  # Pillow is needed here only: `import gancolor.color` stays light
+
+    problem = f"bad color {color!r} (use \"#rrggbb\" or [r, g, b] with 0-255 values)"
+    if isinstance(color, str):
+        digits = color.strip().removeprefix("#")
+        if len(digits) not in (3, 6) or any(d not in "0123456789abcdefABCDEF" for d in digits):
+            raise ValueError(problem)
+        return ImageColor.getrgb(f"#{digits}")[:3]  # type: ignore[return-value]
+    values = color.tolist() if hasattr(color, "tolist") else color
+    if (not isinstance(values, (list, tuple)) or len(values) != 3
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            or not all(0 <= v <= 255 for v in values)):
+        raise ValueError(problem)
+    return tuple(int(round(v)) for v in values)  # type: ignore[return-value]

@@ -1,60 +1,10 @@
-"""Held-out evaluation of a stylizer: how close are its translations to the true other season?
+"""Moved: ``gancolor.evaluate_style`` is now :mod:`gancolor.evaluation.stylizer_eval`.
 
-On paired domains (the embedded scenes: ``b[i]`` is ``a[i]`` in the other season) the
-translation of ``a[i]`` is scored against ``b[i]`` with PSNR and SSIM, next to the identity
-mapping (the input returned unchanged), the score of doing nothing. A stylizer that learned the
-season scores above the identity; one that only blurs or tints scores at or below it.
-
-Optionally (``with_fid``) FID and KID of the translations against the real target domain: they
-need no pairs, only Inception's weights on this machine (see
-:func:`gancolor.metrics.inception_weights_path`). Print the result with
-:func:`gancolor.evaluate.format_table`.
+This module only re-exports those names, so that code written against the old path keeps working.
 """
 
-from __future__ import annotations
+from gancolor.evaluation.stylizer_eval import evaluate_stylizer
 
-import torch
-
-from gancolor.data.unpaired import UnpairedDomains
-from gancolor.errors import DataError
-from gancolor.stylize import Stylizer
-
-__all__ = ["evaluate_stylizer"]
-
-
-@torch.no_grad()
-def evaluate_stylizer(stylizer: Stylizer, domains: UnpairedDomains, direction: str = "AtoB",
-                      with_fid: bool = False, fid_weights: str | None = None, batch_size: int = 32,
-                      progress: bool = False) -> dict[str, dict[str, float]]:
-    """Score ``stylizer``'s translation of the source domain against the target domain.
-
-    Inputs: ``domains`` with ``a``, ``b`` (N, 3, H, W) uint8; ``direction`` "AtoB" (translate
-    ``a``, compare with ``b``), "BtoA", or by domain names ("summer2winter").
-    Returns: ``{"stylizer": {...}, "identity": {...}}`` with "psnr" (dB, mean over images with
-    finite PSNR) and "ssim" when the domains are paired, and "fid", "kid" when ``with_fid``.
-    Raises :class:`DataError` for unpaired domains without ``with_fid`` (nothing to compare).
-    """
-    from gancolor.evaluate import score_images
-
-    key = stylizer.direction(direction)
-    source, target = (domains.a, domains.b) if key == "AtoB" else (domains.b, domains.a)
-    if not domains.paired and not with_fid:
-        raise DataError(f"{domains.source or 'these domains'}: unpaired, so there is no true translation to "
-                        "compare with; use paired domains (embedded scenes) or with_fid=True")
-    translated = stylizer.stylize_tensor(source, key, batch_size=batch_size)
-    predictions = {"stylizer": translated, "identity": source}
-    results: dict[str, dict[str, float]] = {name: {} for name in predictions}
-    if domains.paired:
-        for name, pred in predictions.items():
-            scores = score_images(pred, target)
-            results[name].update(psnr=scores["psnr"], ssim=scores["ssim"])
-    if with_fid:
-        from gancolor.metrics import InceptionFeatureExtractor, fid_from_features, kid_from_features
-
-        extractor = InceptionFeatureExtractor(weights_path=fid_weights)
-        real = extractor.extract(target, progress=progress)
-        for name, pred in predictions.items():
-            fake = extractor.extract(pred, progress=progress)
-            results[name]["fid"] = fid_from_features(fake, real)
-            results[name]["kid"] = kid_from_features(fake, real)[0]
-    return results
+__all__ = [
+    "evaluate_stylizer",
+]

@@ -1,5 +1,5 @@
-"""Model files: what ``gancolor train ...`` exports and ``gancolor.inference`` / ``gancolor.stylize`` /
-``gancolor.multitask`` load.
+"""Model files: what ``gancolor train ...`` exports and :mod:`gancolor.infer` (``colorizer``, ``stylizer``,
+``multitask_model``) loads.
 
 A model file is a ``torch.save`` dict, readable with ``weights_only=True``::
 

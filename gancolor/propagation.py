@@ -38,8 +38,8 @@ import scipy.sparse.linalg
 import torch
 import torch.nn.functional as F
 
-from gancolor.color import L_SCALE
-from gancolor.hints import generator_input
+from gancolor.color import denormalize_lightness
+from gancolor.data.hint_maps import generator_input
 
 __all__ = ["levin_weights", "levin_propagate", "propagate_hints", "hint_prior", "prior_generator_input",
            "PRIOR_SCALE"]
@@ -145,7 +145,7 @@ def hint_prior(L_n: torch.Tensor, hint_ab: torch.Tensor, mask: torch.Tensor,  # 
     L_small, mask = F.interpolate(L_n.float(), small, mode="area"), mask.float()  # noqa: N806
     coverage = F.interpolate(mask, small, mode="area")
     ab_small = F.interpolate(hint_ab.float() * mask, small, mode="area") / coverage.clamp(min=1e-12)
-    prior = propagate_hints((L_small + 1.0) * L_SCALE, ab_small, (coverage > 0).float())
+    prior = propagate_hints(denormalize_lightness(L_small), ab_small, (coverage > 0).float())
     if small != (height, width):
         prior = F.interpolate(prior, (height, width), mode="bilinear", align_corners=False)
     return prior.to(hint_ab)
@@ -155,7 +155,7 @@ def prior_generator_input(L_n: torch.Tensor, hint_ab: torch.Tensor | None = None
                           mask: torch.Tensor | None = None, scale: float = PRIOR_SCALE) -> torch.Tensor:
     """Input of a hint colorizer with a Levin prior: cat(L_n, hint ab_n, mask, prior ab_n) (N, 6, H, W).
 
-    Shapes as for :func:`gancolor.hints.generator_input` (None, None = no hints: the prior is zero).
+    Shapes as for :func:`gancolor.data.hint_maps.generator_input` (None, None = no hints: the prior is zero).
     """
     x = generator_input(L_n, hint_ab, mask)
     if hint_ab is None:

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import torch
 
+from gancolor.color import uint8_to_unit
+
 __all__ = ["comparison_grid", "plot_losses", "to_numpy_image"]
 
 
 def to_numpy_image(image: torch.Tensor):
     """(3, H, W) float in [0, 1] or uint8 -> (H, W, 3) numpy for imshow."""
     if image.dtype == torch.uint8:
-        image = image.float() / 255.0
+        image = uint8_to_unit(image)
     return image.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
 
 

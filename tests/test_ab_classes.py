@@ -79,7 +79,7 @@ def test_the_loss_is_smallest_at_the_soft_target_and_its_gradient_reaches_the_lo
 
 
 def test_a_classification_colorizer_trains_exports_and_decodes_at_any_temperature(tmp_path):
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
     from gancolor.train import ColorizeConfig, export_colorizer, train_colorizer
 
     gen = torch.Generator().manual_seed(0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gancolor.baselines import ColorTransfer, MeanAB, lightness_histograms
 from gancolor.color import lab_to_rgb, rgb_to_lab
+from gancolor.evaluation.baseline_colorizers import ColorTransfer, MeanAB, lightness_histograms
 
 
 def _from_lab(L: torch.Tensor, a: float, b: float) -> torch.Tensor:  # noqa: N803

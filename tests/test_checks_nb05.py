@@ -13,7 +13,7 @@ from exercise_asserts import fails, passes
 
 from gancolor.course import checks
 from gancolor.course.checks import ExerciseFailed
-from gancolor.evaluate import score_images
+from gancolor.evaluation.scores import score_images
 from gancolor.metrics import colorfulness as package_colorfulness
 from gancolor.metrics import psnr, ssim
 

@@ -14,7 +14,8 @@ from exercise_asserts import fails, passes
 
 from gancolor.color import AB_SCALE
 from gancolor.course import checks
-from gancolor.hints import hints_to_maps, sample_hints
+from gancolor.data.hint_maps import sample_hints
+from gancolor.infer.user_hints import hints_to_maps
 
 
 def stub(*args: object, **kwargs: object) -> None:
@@ -201,7 +202,7 @@ def test_hint_maps_passes_on_the_reference(capsys: pytest.CaptureFixture[str]) -
     passes(checks.hint_maps, painter(), capsys)
 
     def package(hints, height, width, size=3):
-        from gancolor.hints import Hint
+        from gancolor.infer.user_hints import Hint
 
         return hints_to_maps([Hint(h.x, h.y, h.ab, size=float(size)) for h in hints], height, width)
 

@@ -108,7 +108,7 @@ def test_colorize_with_hints_json(tmp_path, tiny_hint_colorizer, capsys):
 
 
 def test_colorize_hints_errors_name_the_file(tmp_path, tiny_hint_colorizer, capsys):
-    from gancolor.inference import default_checkpoint
+    from gancolor.infer.colorizer import default_checkpoint
 
     Image.fromarray(_photo(40, 30)).save(tmp_path / "a.png")
     bad = tmp_path / "bad.json"

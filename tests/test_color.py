@@ -1,4 +1,5 @@
-"""sRGB <-> Lab: agreement with scikit-image, round trips, gradients, normalisation."""
+"""sRGB <-> Lab: agreement with scikit-image, round trips, gradients, normalisation; pixel ranges and
+the colour parser."""
 
 import numpy as np
 import pytest
@@ -6,12 +7,23 @@ import torch
 from skimage import color as skcolor
 
 from gancolor.color import (
+    denormalize_ab,
     denormalize_lab,
+    denormalize_lightness,
     lab_normalized_to_rgb,
     lab_to_rgb,
+    normalize_ab,
     normalize_lab,
+    normalize_lightness,
+    parse_color,
     rgb_to_lab,
     rgb_to_lab_normalized,
+    signed_to_uint8,
+    signed_to_unit,
+    uint8_to_signed,
+    uint8_to_unit,
+    unit_to_signed,
+    unit_to_uint8,
 )
 
 
@@ -115,3 +127,37 @@ def test_bad_inputs_are_refused():
         rgb_to_lab(torch.rand(4, 8, 8))
     with pytest.raises(TypeError, match="floating"):
         rgb_to_lab(torch.zeros(3, 2, 2, dtype=torch.uint8))
+
+
+def test_lightness_and_ab_normalisation_are_the_halves_of_normalize_lab():
+    lab = rgb_to_lab(torch.rand(2, 3, 5, 5))
+    L_n, ab_n = normalize_lab(lab)  # noqa: N806
+    assert torch.equal(L_n, normalize_lightness(lab[:, :1])) and torch.equal(ab_n, normalize_ab(lab[:, 1:]))
+    assert normalize_lightness(torch.tensor([0.0, 50.0, 100.0])).tolist() == [-1.0, 0.0, 1.0]
+    joined = torch.cat([denormalize_lightness(L_n), denormalize_ab(ab_n)], dim=1)
+    assert torch.equal(denormalize_lab(L_n, ab_n), joined)
+
+
+def test_pixel_ranges_round_trip():
+    pixels = torch.arange(256, dtype=torch.uint8).view(1, 1, 16, 16)
+    signed = uint8_to_signed(pixels)
+    assert signed.dtype == torch.float32 and signed.min() == -1.0 and signed.max() == 1.0
+    assert torch.equal(signed_to_uint8(signed), pixels)
+    assert torch.equal(unit_to_uint8(uint8_to_unit(pixels)), pixels)
+    assert torch.allclose(signed_to_unit(unit_to_signed(uint8_to_unit(pixels))), uint8_to_unit(pixels))
+    assert signed_to_uint8(torch.tensor([-3.0, 3.0])).tolist() == [0, 255]  # clamped
+    assert unit_to_uint8(torch.tensor([-0.2, 0.5, 1.2])).tolist() == [0, 128, 255]
+    assert signed_to_unit(torch.tensor([-2.0, 0.0, 2.0])).tolist() == [0.0, 0.5, 1.0]
+    x = torch.tensor([0.0])
+    signed_to_uint8(x), signed_to_unit(x), unit_to_uint8(x)
+    assert x.tolist() == [0.0]  # the input is left alone
+
+
+def test_parse_color_reads_hex_and_triples_only():
+    assert parse_color("#f00") == (255, 0, 0) == parse_color("FF0000") == parse_color(" #ff0000 ")
+    assert parse_color([255, 0, 0.2]) == (255, 0, 0) == parse_color(np.array([255, 0, 0]))
+    assert parse_color((1.5, 2.4, 254.6)) == (2, 2, 255)
+    for bad in ("red", "#12345", "##fff", "#ggg", "", [1, 2], [0, 0, 256], [-1, 0, 0], [True, 0, 0], 7, None,
+                np.zeros((3, 1))):
+        with pytest.raises(ValueError, match="bad color"):
+            parse_color(bad)

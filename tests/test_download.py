@@ -537,6 +537,6 @@ def test_downloaded_dataset_trains_by_name_from_the_cli(server, tmp_path, monkey
     assert main(tiny + ["24"]) == 0
     assert (run / "stylizer.pt").is_file()
     assert "toyset" in capsys.readouterr().out
-    from gancolor.stylize import load_stylizer
+    from gancolor.infer.stylizer import load_stylizer
 
     assert load_stylizer(run / "stylizer.pt").meta["steps"] == 2

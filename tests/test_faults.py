@@ -30,14 +30,14 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import gancolor.io_utils as io_utils
-from gancolor import hints as hints_module
 from gancolor import imageio
 from gancolor.cli import build_parser, main
 from gancolor.commands.files import convert_files
+from gancolor.data import hint_maps
 from gancolor.data.download import DataError, DownloadError, fetch, safe_extract
 from gancolor.errors import FolderInUseError, UserError, WriteError
-from gancolor.hints import MAX_HINTS, Hint, hints_to_maps, load_hints_json
 from gancolor.imageio import read_rgb, write_image
+from gancolor.infer.user_hints import MAX_HINTS, Hint, hints_to_maps, load_hints_json
 from gancolor.io_utils import atomic_torch_save, atomic_write, atomic_write_json, clean_stale_temporaries
 from gancolor.train.out_dir import LOCK_NAME, claim_out_dir
 
@@ -535,7 +535,7 @@ def test_painting_hints_matches_the_per_pixel_definition():
     lefts = torch.randint(-3, w, (n, k), generator=generator)
     sizes = torch.randint(1, 6, (n, k), generator=generator)
     active = torch.rand(n, k, generator=generator) < 0.7
-    hint_ab, mask = hints_module.paint_patches(colors, tops, lefts, sizes, active, h, w)
+    hint_ab, mask = hint_maps.paint_patches(colors, tops, lefts, sizes, active, h, w)
     expected_ab, expected_mask = torch.zeros(n, 2, h, w), torch.zeros(n, 1, h, w)
     for i in range(n):
         for j in range(k):
@@ -627,8 +627,8 @@ def test_colorizer_files_with_fields_of_the_wrong_type_are_one_line(tmp_path, ti
                                                                     field, value):
     """Whatever a field of a colorizer file holds, it loads and colorizes, or fails in one line."""
     from gancolor.errors import CheckpointError
-    from gancolor.inference import COLORIZER_FORMAT, load_colorizer
-    from gancolor.model_files import write_model_file
+    from gancolor.infer.colorizer import load_colorizer
+    from gancolor.model_files import COLORIZER_FORMAT, write_model_file
 
     contents = {key: dict(v) if isinstance(v, dict) else v for key, v in tiny_colorizer_files[kind].items()}
     where, _, key = field.partition(".")

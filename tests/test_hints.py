@@ -1,5 +1,5 @@
-"""gancolor.hints and the hint colorizer (Zhang et al. 2017): sampler, user hints, JSON files,
-training, export/load, inference and evaluation with hints."""
+"""The hint colorizer (Zhang et al. 2017): hint maps and the sampler (gancolor.data.hint_maps), user
+hints and JSON files (gancolor.infer.user_hints), training, export/load, inference and evaluation."""
 
 from __future__ import annotations
 
@@ -10,19 +10,17 @@ import pytest
 import torch
 from torch import nn
 
-from gancolor.color import AB_SCALE, lab_to_rgb, rgb_to_lab
+from gancolor.color import AB_SCALE, lab_to_rgb, parse_color, rgb_to_lab
+from gancolor.data.hint_maps import generator_input, sample_hints
 from gancolor.errors import CheckpointError, UserError
-from gancolor.evaluate import colorize_images, evaluate_colorizers, evaluate_with_hints, simulated_hints
-from gancolor.hints import (
-    DEFAULT_HINT_SIZE,
-    Hint,
-    generator_input,
-    hints_to_maps,
-    load_hints_json,
-    parse_color,
-    sample_hints,
+from gancolor.evaluation.colorizer_eval import (
+    colorize_images,
+    evaluate_colorizers,
+    evaluate_with_hints,
+    simulated_hints,
 )
-from gancolor.inference import Colorizer, default_checkpoint, load_colorizer
+from gancolor.infer.colorizer import Colorizer, default_checkpoint, load_colorizer
+from gancolor.infer.user_hints import DEFAULT_HINT_SIZE, Hint, hints_to_maps, load_hints_json
 from gancolor.train import ColorizationTrainer, ColorizeConfig, export_colorizer, fit, train_colorizer
 
 

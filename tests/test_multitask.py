@@ -9,11 +9,12 @@ import torch
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import CheckpointError
-from gancolor.inference import Colorizer
+from gancolor.evaluation.multitask_eval import evaluate_multitask, format_multitask_results
+from gancolor.infer.colorizer import Colorizer
+from gancolor.infer.multitask_model import MultiTaskModel, load_multitask
+from gancolor.infer.stylizer import Stylizer
 from gancolor.models import ResnetGenerator, UNetGenerator, count_parameters
 from gancolor.models.multitask import HeadView, MultiTaskGenerator, gray_rgb_n
-from gancolor.multitask import MultiTaskModel, evaluate_multitask, format_multitask_results, load_multitask
-from gancolor.stylize import Stylizer
 from gancolor.train import CHECKPOINT_NAME, fit
 from gancolor.train.colour_and_style import (
     LOSS_NAMES,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gancolor.baselines import Levin2004
-from gancolor.hints import Hint
+from gancolor.evaluation.baseline_colorizers import Levin2004
+from gancolor.infer.user_hints import Hint
 from gancolor.models import UNetGenerator
 from gancolor.propagation import _OFFSETS, hint_prior, levin_propagate, levin_weights, prior_generator_input
 
@@ -111,7 +111,7 @@ def test_rotate_hue_keeps_chroma_and_turns_the_hue():
 
 
 def test_a_levin_prior_hint_model_trains_with_turned_colours_and_exports(tmp_path):
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
     from gancolor.model_files import PRIOR_HINT_INPUTS
     from gancolor.train import ColorizationTrainer, ColorizeConfig, export_colorizer, fit
 
@@ -141,8 +141,8 @@ def test_colorizer_files_with_fields_of_the_wrong_type_give_one_line(tmp_path):
     from helpers import expect_one_line_errors
 
     from gancolor.ab_classes import gamut_bins
-    from gancolor.inference import COLORIZER_FORMAT, load_colorizer
-    from gancolor.model_files import generator_record, write_model_file
+    from gancolor.infer.colorizer import load_colorizer
+    from gancolor.model_files import COLORIZER_FORMAT, generator_record, write_model_file
 
     plain = generator_record(UNetGenerator(width=4, depth=2, max_width=8))
     classes = generator_record(UNetGenerator(out_channels=len(gamut_bins()), width=4, depth=2, max_width=8,

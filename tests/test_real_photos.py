@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from gancolor.baselines import Levin2004
 from gancolor.cli import main
 from gancolor.color import rgb_to_lab
 from gancolor.data.photos import PHOTO_SPLITS
 from gancolor.data.real_photos import REAL_PHOTOS, real_photo, real_photos
-from gancolor.evaluate_photos import GrayPhoto, evaluate_photos, format_photo_table, photo_hints
+from gancolor.evaluation.baseline_colorizers import Levin2004
+from gancolor.evaluation.photo_eval import GrayPhoto, evaluate_photos, format_photo_table, photo_hints
 
 
 def test_the_test_photos_are_held_out_from_every_training_set():

@@ -10,8 +10,8 @@ from torch import nn
 
 from gancolor.data import UnpairedDomains
 from gancolor.errors import CheckpointError, DataError
-from gancolor.evaluate_style import evaluate_stylizer
-from gancolor.stylize import Stylizer, default_stylizer, load_stylizer
+from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+from gancolor.infer.stylizer import Stylizer, default_stylizer, load_stylizer
 from gancolor.train import History, save_training_checkpoint
 from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer, export_stylizer, train_cyclegan
 
@@ -182,7 +182,7 @@ def test_evaluation_scores_the_translation_against_the_true_other_season():
     assert backwards["stylizer"]["psnr"] > backwards["identity"]["psnr"] + 20
     worse = evaluate_stylizer(bad, domains, "AtoB")
     assert worse["stylizer"]["psnr"] < worse["identity"]["psnr"]
-    from gancolor.evaluate import format_table
+    from gancolor.evaluation.scores import format_table
 
     table = format_table(results)
     assert "stylizer" in table and "identity" in table and "PSNR dB" in table

@@ -384,7 +384,7 @@ def test_exported_colorizer_rebuilds_the_trained_generator(tmp_path, half):
     else:
         assert torch.equal(expected, got)
 
-    from gancolor.inference import load_colorizer  # the loader the CLI and the demo use
+    from gancolor.infer.colorizer import load_colorizer  # the loader the CLI and the demo use
 
     colorizer = load_colorizer(path)
     assert colorizer.inference_size == 48 and colorizer.mode == "gan"

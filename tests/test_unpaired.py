@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from gancolor.data import UnpairedDomains, load_embedded_domains, load_unpaired_folder
-from gancolor.errors import DataError, ImageReadError
+from gancolor.errors import DataError
 
 
 def _png(path, height: int, width: int, color=(200, 30, 30), center=None) -> None:
@@ -70,14 +70,19 @@ def test_missing_or_empty_domain_folders_are_one_line_errors_naming_them(tmp_pat
         load_unpaired_folder(root, "val", size=8)
 
 
-def test_an_unreadable_image_is_an_error_naming_the_file(tmp_path):
+def test_an_unreadable_image_is_skipped_with_a_warning_naming_the_file(tmp_path):
     root = tmp_path / "data"
     _layout(root, splits=("train",), n=2)
     bad = root / "trainB" / "1.png"
     bad.write_bytes(bad.read_bytes()[:40])  # truncated
-    with pytest.raises(ImageReadError) as info:
+    with pytest.warns(UserWarning) as record:
+        domains = load_unpaired_folder(root, size=8)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 1 and f"{bad}: " in messages[0] and "\n" not in messages[0]
+    assert len(domains.a) == 2 and len(domains.b) == 1  # the same policy as gancolor.data.folder
+    (root / "trainB" / "0.png").write_bytes(b"")
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="could be read"):
         load_unpaired_folder(root, size=8)
-    assert str(info.value).startswith(f"{bad}: ") and "\n" not in str(info.value)
 
 
 def test_domains_are_checked():

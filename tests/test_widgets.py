@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gancolor.color import lab_to_rgb
-from gancolor.hints import Hint
+from gancolor.infer.user_hints import Hint
 from gancolor.losses import GAN_LOSSES
 from gancolor.widgets import BeforeAfter, GANPlayground, HintApp, RealOrFake
 
@@ -311,7 +311,7 @@ def test_hint_app_widget_clicks_buttons_and_colours() -> None:
 def test_hint_app_with_a_real_colorizer_without_hint_inputs() -> None:
     """The shipped automatic colorizer colorizes; a hint is refused and the app stays as it was."""
     from gancolor.errors import UserError
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
 
     colorizer = load_colorizer()
     photo = _photo(32, 48)

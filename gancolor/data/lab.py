@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.utils.data import Dataset
 
-from gancolor.color import rgb_to_lab_normalized
+from gancolor.color import rgb_to_lab_normalized, uint8_to_unit
 
 __all__ = ["lab_batch", "LabPairs"]
 
@@ -17,7 +17,7 @@ def lab_batch(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     (see :mod:`gancolor.color`). Works on any device; the result is on ``images``' device.
     """
     _check_uint8_images(images, "images")
-    return rgb_to_lab_normalized(images.to(torch.float32) / 255.0)
+    return rgb_to_lab_normalized(uint8_to_unit(images))
 
 
 class LabPairs(Dataset):

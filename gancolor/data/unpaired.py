@@ -14,14 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from gancolor.data.embedded import SPLITS, load_embedded
-from gancolor.data.folder import resize_center_crop
+from gancolor.data.folder import read_image_folder
 from gancolor.errors import DataError
-from gancolor.imageio import IMAGE_EXTENSIONS, list_images, read_rgb
 
 __all__ = ["UnpairedDomains", "load_embedded_domains", "load_unpaired_folder", "FOLDER_SPLITS"]
 
@@ -91,19 +88,12 @@ def _domain_names(root: Path) -> tuple[str, str]:
 
 
 def _read_domain(folder: Path, size: int, max_images: int | None) -> torch.Tensor:
-    """Every image under ``folder`` as (N, 3, size, size) uint8; an unreadable one is an error naming it."""
+    """Every image under ``folder`` as (N, 3, size, size) uint8; unreadable ones skipped with a warning."""
     if not folder.is_dir():
         what = "not a folder" if folder.exists() else "no such folder"
         raise DataError(f"{folder}: {what} (the CycleGAN layout is root/trainA, root/trainB, root/testA, "
                         f"root/testB)")
-    paths = list_images([folder])
-    if not paths:
-        raise DataError(f"{folder}: no image files ({' '.join(sorted(IMAGE_EXTENSIONS))}) in this folder")
-    paths = paths[:max_images] if max_images is not None else paths
-    images = np.empty((len(paths), size, size, 3), dtype=np.uint8)
-    for i, path in enumerate(tqdm(paths, desc=f"reading {folder.name}", unit="img", leave=False)):
-        images[i] = resize_center_crop(read_rgb(path), size)  # ImageReadError names the file
-    return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    return read_image_folder(folder, size, max_images, desc=f"reading {folder.name}")
 
 
 def load_unpaired_folder(root: str | os.PathLike, split: str = "train", size: int = 64,
@@ -112,9 +102,10 @@ def load_unpaired_folder(root: str | os.PathLike, split: str = "train", size: in
 
     Each image (any format :func:`gancolor.imageio.read_rgb` reads; sub-folders included) is
     resized so its short side is ``size`` (antialiased) and centre-cropped to size x size.
-    ``max_images`` keeps the first that many (sorted by path) of each domain.
-    Raises :class:`DataError` for a missing or empty folder and
-    :class:`~gancolor.errors.ImageReadError` naming the first unreadable file.
+    ``max_images`` keeps the first that many readable images (sorted by path) of each domain.
+    An unreadable file is skipped with a warning naming it, as everywhere
+    (:func:`gancolor.data.folder.read_image_folder`).
+    Raises :class:`DataError` for a missing or empty folder, or one without a readable image.
     Returns: domains of (N, 3, size, size) uint8, ``paired=False``, named after ``root``
     (``summer2winter_yosemite`` -> ``("summer", "winter")``, else ``("A", "B")``).
     """

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gancolor.color import L_SCALE, lab_to_rgb
+from gancolor.color import lab_normalized_to_rgb, unit_to_signed
 from gancolor.models.init import NORMS, check_choice, init_weights
 from gancolor.models.unet import (
     UPSAMPLE_MODES,
@@ -41,8 +41,8 @@ def gray_rgb_n(L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
 
     Differentiable: a residual style head adds its change to it.
     """
-    L = (L_n + 1.0) * L_SCALE  # noqa: N806
-    return lab_to_rgb(torch.cat([L, torch.zeros_like(L), torch.zeros_like(L)], dim=1)) * 2.0 - 1.0
+    no_colour = L_n.new_zeros(len(L_n), 2, *L_n.shape[2:])
+    return unit_to_signed(lab_normalized_to_rgb(L_n, no_colour))
 
 
 class MultiTaskGenerator(nn.Module):

@@ -48,7 +48,14 @@ from pathlib import Path
 
 import torch
 
-from gancolor.color import L_SCALE, lab_normalized_to_rgb, rgb_to_lab
+from gancolor.color import (
+    lab_normalized_to_rgb,
+    normalize_lightness,
+    rgb_to_lab,
+    signed_to_unit,
+    uint8_to_signed,
+    uint8_to_unit,
+)
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.losses import cycle_loss, identity_loss, l1_loss
@@ -162,8 +169,7 @@ def lightness_n(rgb_n: torch.Tensor) -> torch.Tensor:
 
     How S sees F's fake summer photo in the second cycle, S(L(F(y))).
     """
-    rgb = ((rgb_n + 1.0) * 0.5).clamp(0.0, 1.0)
-    return rgb_to_lab(rgb)[:, :1] / L_SCALE - 1.0
+    return normalize_lightness(rgb_to_lab(signed_to_unit(rgb_n))[:, :1])
 
 
 class MultiTaskTrainer(Trainer):
@@ -326,8 +332,8 @@ class MultiTaskTrainer(Trainer):
                                                           (self.winter, self.sampler_winter, _CROPS_WINTER)))
         L, ab = lab_batch(summer)  # noqa: N806
         L_winter, _ = lab_batch(winter)  # noqa: N806
-        return {"summer": summer.float().div_(127.5).sub_(1.0), "L": L, "ab": ab,
-                "winter": winter.float().div_(127.5).sub_(1.0), "L_winter": L_winter, "step": step}
+        return {"summer": uint8_to_signed(summer), "L": L, "ab": ab,
+                "winter": uint8_to_signed(winter), "L_winter": L_winter, "step": step}
 
     def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
         """Both heads on held-out crops (S, S px): the gray summer photo, G's colours, the true colours,
@@ -337,10 +343,10 @@ class MultiTaskTrainer(Trainer):
         with eval_mode(self.G):
             fake_ab, fake_winter = self.G(L)
         shown = {"gray": lab_normalized_to_rgb(L, torch.zeros_like(fake_ab)),
-                 "colour head": lab_normalized_to_rgb(L, fake_ab), "true colours": summer.float() / 255.0,
-                 "style head": (fake_winter + 1.0) / 2.0}
+                 "colour head": lab_normalized_to_rgb(L, fake_ab), "true colours": uint8_to_unit(summer),
+                 "style head": signed_to_unit(fake_winter)}
         if domains.paired:
-            shown["true winter"] = winter.float() / 255.0
+            shown["true winter"] = uint8_to_unit(winter)
         return shown
 
 

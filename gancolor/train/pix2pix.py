@@ -37,10 +37,10 @@ from gancolor.ab_classes import (
     gamut_bins,
     rebalancing_weights,
 )
-from gancolor.color import AB_SCALE, lab_normalized_to_rgb, rotate_hue
+from gancolor.color import denormalize_ab, lab_normalized_to_rgb, rotate_hue, uint8_to_unit
 from gancolor.data import lab_batch
+from gancolor.data.hint_maps import HINT_CHANNELS, generator_input, sample_hints
 from gancolor.errors import DataError
-from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
 from gancolor.model_files import (
     COLORIZER_FORMAT,
@@ -236,7 +236,7 @@ class ColorizationTrainer(Trainer):
         """w (Q,) of Zhang et al. (Eq. 4) from the colours of up to 512 evenly spaced training images."""
         step = max(1, len(self.images) // _FREQUENCY_IMAGES)
         _, ab_n = lab_batch(self.images[::step][:_FREQUENCY_IMAGES])
-        frequencies = bin_frequencies(ab_n * AB_SCALE)
+        frequencies = bin_frequencies(denormalize_ab(ab_n))
         return rebalancing_weights(frequencies, self.config.rebalance_lambda).to(self.device)
 
     def batch(self, step: int) -> dict[str, torch.Tensor]:
@@ -284,7 +284,7 @@ class ColorizationTrainer(Trainer):
             out = annealed_mean(out, self.config.temperature, self.bins)
         hints = x[:, 1:3] * x[:, 3:4] if self.config.hints else torch.zeros_like(ab)
         return {"input": lab_normalized_to_rgb(L, hints), "output": lab_normalized_to_rgb(L, out),
-                "truth": images.float() / 255.0}
+                "truth": uint8_to_unit(images)}
 
 
 def _check_settings(config: ColorizeConfig, images: torch.Tensor) -> None:

@@ -31,6 +31,7 @@ from functools import partial
 import torch
 import torch.nn.functional as F
 
+from gancolor.color import uint8_to_signed
 from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, gradient_penalty
 from gancolor.models import DCGANDiscriminator, DCGANGenerator
@@ -78,7 +79,7 @@ def prepare_images(images: torch.Tensor, image_size: int) -> torch.Tensor:
     if images.dtype != torch.uint8 or images.dim() != 4 or len(images) == 0:
         raise DataError(f"training images must be a non-empty (N, C, H, W) uint8 tensor; "
                         f"got {tuple(images.shape)} {images.dtype}")
-    x = images.float() / 127.5 - 1  # [0, 255] -> [-1, 1]
+    x = uint8_to_signed(images)  # [0, 255] -> [-1, 1]
     if tuple(x.shape[-2:]) != (image_size, image_size):
         x = F.interpolate(x, size=(image_size, image_size), mode="area")
     return x

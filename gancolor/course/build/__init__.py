@@ -34,7 +34,7 @@ The package, one job per module (each imports only the ones above it):
 - :mod:`~gancolor.course.build.markup` -- the markup of one cell: solution regions -> stubs;
 - :mod:`~gancolor.course.build.unfinished` -- which later cells use an unfinished exercise;
 - :mod:`~gancolor.course.build.student` -- a solution notebook -> its student notebook;
-- :mod:`~gancolor.course.build.files` -- read, serialise and write notebooks; build a folder;
+- :mod:`~gancolor.course.build.notebook_files` -- read, serialise and write notebooks; build a folder;
 - :mod:`~gancolor.course.build.lint` -- the shape every course notebook shares;
 - :mod:`~gancolor.course.build.command` -- the command line.
 """
@@ -42,7 +42,7 @@ The package, one job per module (each imports only the ones above it):
 from __future__ import annotations
 
 from gancolor.course.build.command import main
-from gancolor.course.build.files import NOTEBOOK_PATTERN, build_all, read_notebook, serialize, write_notebook
+from gancolor.course.build.notebook_files import NOTEBOOK_PATTERN, build_all, read_notebook, serialize, write_notebook
 from gancolor.course.build.lint import COLAB_BADGE_URL, SETUP_CELL, lint_solution_notebook
 from gancolor.course.build.markup import (
     MARKDOWN_ANSWER,

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from gancolor.course.build.files import build_all
+from gancolor.course.build.notebook_files import build_all
 from gancolor.errors import UserError
 
 __all__ = ["main"]
