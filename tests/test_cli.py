@@ -192,7 +192,7 @@ def test_demo_writes_the_figure_and_prints_the_table(tmp_path, capsys):
 
 
 def test_demo_trains_small_models_when_no_checkpoint_is_shipped(tmp_path, monkeypatch, capsys):
-    import gancolor.demo as demo
+    import gancolor.commands.demo as demo
 
     monkeypatch.setattr(demo, "default_checkpoint", lambda mode: tmp_path / "absent" / f"{mode}.pt")
     monkeypatch.setattr(demo, "fallback_dir", lambda: tmp_path / "demo-models")

@@ -1,4 +1,4 @@
-"""gancolor.data.download / registry / download_cli against a local HTTP server (never the internet)."""
+"""gancolor.data.download / registry / commands.download against a local HTTP server (never the internet)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gancolor.commands.download import download_command
 from gancolor.data import download as dl
 from gancolor.data.download import (
     LOCK_NAME,
@@ -31,7 +32,6 @@ from gancolor.data.download import (
     resolve_data,
     safe_extract,
 )
-from gancolor.data.download_cli import download_command
 from gancolor.data.registry import (
     LAYOUTS,
     REQUIRED_FIELDS,
