@@ -34,6 +34,8 @@ __all__ = [
     "discriminator_loss",
     "generator_loss",
     "gan_value",
+    "cyclegan_generator_loss",
+    "cyclegan_discriminator_loss",
     "gradient_penalty",
     "r1_penalty",
     "l1_loss",
@@ -101,8 +103,29 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Ten
     return -F.softplus(-real_logits).mean() - F.softplus(fake_logits).mean()
 
 
+def cyclegan_generator_loss(fake_logits: torch.Tensor, kind: str = "lsgan") -> torch.Tensor:
+    """G's adversarial term as the CycleGAN code computes it: for LSGAN E (D(G(a)) - 1)².
+
+    (:func:`generator_loss` carries Mao et al.'s ½ for LSGAN; the CycleGAN code has none, and the
+    ½ would halve the adversarial term against λ L_cyc.) Other kinds: :func:`generator_loss`.
+    """
+    loss = generator_loss(fake_logits, kind=kind)
+    return 2.0 * loss if kind == "lsgan" else loss
+
+
+def cyclegan_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
+                                kind: str = "lsgan") -> torch.Tensor:
+    """D's loss as the CycleGAN code: ½ (loss on reals + loss on fakes), "to slow down D" (Sec. 4).
+
+    For LSGAN :func:`discriminator_loss` already is ½ [E (D(b) - 1)² + E D(G(a))²].
+    """
+    loss = discriminator_loss(real_logits, fake_logits, kind=kind)
+    return loss if kind == "lsgan" else 0.5 * loss
+
+
 def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None,
+                     eps: torch.Tensor | None = None) -> torch.Tensor:
     """WGAN-GP penalty E[(||∇_x̂ D(x̂)||₂ - 1)²] (Gulrajani et al. 2017, eq. 3), without its λ.
 
     x̂ = ε x + (1 - ε) x̃ with ε ~ U[0, 1] per sample, on the line between a real and a fake. The
@@ -111,15 +134,17 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch
     batch norm (use ``norm="none"``), else each x̂'s gradient mixes in the others.
 
     Inputs: ``critic`` maps (N, ...) to scores (N,) or (N, 1, h, w) (patch scores are summed
-    per sample); ``real`` and ``fake`` (N, ...) of the same shape; ``generator`` draws ε.
+    per sample); ``real`` and ``fake`` (N, ...) of the same shape; ``generator`` draws ε, or
+    ``eps`` (N, 1, ..., 1) in [0, 1] gives it (e.g. this process's share of the global batch's ε).
     Returns: a scalar tensor.
     """
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} and "
                          f"{tuple(fake.shape)}")
-    device = generator.device if generator is not None else real.device
-    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(eps_shape, generator=generator, device=device).to(real)
+    if eps is None:
+        device = generator.device if generator is not None else real.device
+        eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator, device=device)
+    eps = eps.to(real)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)  # x̂ = εx + (1-ε)x̃
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     grad_norm = torch.linalg.vector_norm(grad.flatten(1), dim=1)  # ||∇_x̂ D(x̂)||₂ per sample

@@ -147,7 +147,7 @@ class MultiTaskModel(GeneratorModel):
 
 def load_multitask(path: str | Path | None = None, device: str | torch.device = "cpu",
                    inference_size: int | None = None) -> MultiTaskModel:
-    """Load a multi-task file written by :func:`gancolor.train.multitask.export_multitask`.
+    """Load a multi-task file written by :func:`gancolor.train.colour_and_style.export_multitask`.
 
     ``path`` None means the shipped model (``gancolor/weights/multitask.pt``). A missing, corrupt
     or wrong-kind file raises :class:`~gancolor.errors.CheckpointError` with a one-line reason.

@@ -26,6 +26,7 @@ from gancolor.course.build import (
     read_notebook,
     serialize,
 )
+from gancolor.course.build.unfinished import is_check_call, parse_cell
 from gancolor.course.checks import ExerciseFailed, exercise, expect_close, expect_shape, expect_true
 
 REPO = Path(__file__).resolve().parents[1]
@@ -423,8 +424,8 @@ def _check_calls(nb: nbformat.NotebookNode) -> set[str]:
     names = set()
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for node in ast.walk(build._parse_cell(cell.source)):
-                if build._is_check_call(node):
+            for node in ast.walk(parse_cell(cell.source)):
+                if is_check_call(node):
                     names.add(node.func.attr)  # type: ignore[attr-defined]
     return names
 

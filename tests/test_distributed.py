@@ -32,9 +32,11 @@ from torch import nn
 from gancolor.data import UnpairedDomains
 from gancolor.errors import UserError
 from gancolor.train import distributed, fit, load_training_checkpoint
-from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig
+from gancolor.train.colour_and_style import MultiTaskConfig, MultiTaskTrainer
 from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer
+from gancolor.train.pix2pix import ColorizationTrainer, ColorizeConfig
 from gancolor.train.precision import Precision
+from gancolor.train.unconditional import DCGANConfig, DCGANTrainer
 
 K = 3  # steps before the resume; the runs go to 2 K
 WORLD = 2
@@ -70,6 +72,17 @@ def tiny_colorize(**overrides) -> ColorizeConfig:
     settings = dict(image_size=16, batch_size=2, width=4, max_width=8, depth=2, d_width=4, d_layers=2,
                     hints=True, hint_max_size=3, seed=0)
     return ColorizeConfig(**(settings | overrides))
+
+
+def tiny_multitask() -> MultiTaskConfig:
+    return MultiTaskConfig(image_size=16, batch_size=2, width=4, depth=2, max_width=8, f_width=4, f_blocks=1,
+                           d_width=4, d_layers=2, pool_size=3, steps=2 * K)
+
+
+def tiny_dcgan() -> DCGANConfig:
+    """WGAN-GP with no batch norm anywhere: 2 processes must take the steps of 1 with the global batch."""
+    return DCGANConfig(width=4, batch_size=4, z_dim=8, loss="wgan", gp_weight=10.0, g_norm="instance",
+                       d_norm="none", n_critic=2)
 
 
 # ------------------------------------------------------------------------------- in one process
@@ -147,6 +160,27 @@ def test_the_amp_code_path_runs_with_bfloat16_on_the_cpu_and_checkpoints_the_sca
     assert all(torch.isfinite(torch.tensor(v)).all() for v in losses.values())
 
 
+@pytest.mark.parametrize("task", ["multitask", "dcgan"])
+def test_every_trainer_takes_the_precision_from_outside(task, tmp_path):
+    """The multi-task and DCGAN trainers run on the shared machinery: bfloat16 autocast and
+    channels_last come from outside, the step code is the same, and the scalers are checkpointed."""
+    precision = Precision(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G", "D"),
+                          dtype=torch.bfloat16)
+    if task == "multitask":
+        trainer = MultiTaskTrainer(tiny_multitask(), tiny_domains(), device="cpu", precision=precision)
+    else:
+        trainer = DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu", precision=precision)
+    seen: list[torch.dtype] = []
+    handle = trainer.modules["G"].register_forward_hook(lambda module, args, out: seen.append(
+        (out[0] if isinstance(out, tuple) else out).dtype))
+    history = fit(trainer, 2, out_dir=tmp_path, progress=False)
+    handle.remove()
+    assert seen and set(seen) == {torch.bfloat16}  # G ran under bfloat16 autocast
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in history.losses.values())
+    assert set(load_training_checkpoint(tmp_path / "checkpoint.pt")["scalers"]) == {"G", "D"}
+    assert all(p.dtype == torch.float32 for p in trainer.modules["G"].parameters())  # float32 master weights
+
+
 def test_amp_on_the_cpu_is_refused_from_the_command_line(tmp_path, capsys):
     from gancolor.cli import main
 
@@ -214,7 +248,16 @@ def _worker(local_rank: int, port: int, root: Path) -> None:
         # pix2pix: BatchNorm (per rank on gloo), dropout (per-rank streams), hints of the global batch
         colorizer = ColorizationTrainer(tiny_colorize(), random_images(4, 16, seed=3), device="cpu")
         colorize_losses = fit(colorizer, 2, progress=False).losses
+        # the multi-task and DCGAN trainers run on the same machinery (gancolor.train.engine)
+        multitask = MultiTaskTrainer(tiny_multitask(), domains, device="cpu")
+        multitask_losses = fit(multitask, K, progress=False).losses
+        dcgan = DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu")
+        dcgan_losses = fit(dcgan, K, progress=False).losses
         torch.save({"writes": writes, "cyclegan": uninterrupted.G_AB.state_dict(),
+                    "multitask": {name: m.state_dict() for name, m in multitask.modules.items()},
+                    "multitask_losses": multitask_losses,
+                    "dcgan": {name: m.state_dict() for name, m in dcgan.modules.items()},
+                    "dcgan_losses": dcgan_losses,
                     # parameters only: BatchNorm's running averages are per rank on gloo
                     "colorize": {k: v.detach() for k, v in colorizer.G.named_parameters()},
                     "colorize_losses": colorize_losses,
@@ -255,6 +298,19 @@ def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(t
         assert difference <= 1e-5, f"{name}: {difference}"
     for name, values in single_history.losses.items():  # the logged losses are those of the global batch
         assert values == pytest.approx(step_k["history"]["losses"][name], rel=1e-4, abs=1e-6)
+
+    # the same for the multi-task model (pools of the global batch) and DCGAN (WGAN-GP, n_critic 2)
+    for key, single_trainer in (
+            ("multitask", MultiTaskTrainer(tiny_multitask(), tiny_domains(), device="cpu")),
+            ("dcgan", DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu"))):
+        losses = fit(single_trainer, K, progress=False).losses
+        for name, module in single_trainer.modules.items():
+            difference = _max_difference(ranks[0][key][name], module.state_dict())
+            assert difference <= 1e-5, f"{key} {name}: {difference}"
+            rank0, rank1 = ranks[0][key][name], ranks[1][key][name]
+            assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)
+        for name, values in losses.items():
+            assert values == pytest.approx(ranks[0][f"{key}_losses"][name], rel=1e-4, abs=1e-6), (key, name)
 
     # stopped at K and resumed to 2 K = 2 K in one go, bit for bit
     resumed = load_training_checkpoint(tmp_path / "resumed" / "checkpoint.pt")

@@ -183,14 +183,14 @@ def test_missing_hint_file_is_named(tmp_path):
 def test_hint_trainer_feeds_g_four_channels_and_d_three():
     trainer = ColorizationTrainer(tiny_config(), random_images(6, 20), device="cpu")
     assert trainer.G.in_channels == 4 and trainer.D.config["in_channels"] == 3
-    L, ab = trainer.batch(2)  # noqa: N806
-    x = trainer.generator_input(2, L, ab)
+    batch = trainer.batch(2)
+    L, ab, x = batch["L"], batch["ab"], batch["x"]  # noqa: N806
     assert x.shape == (4, 4, 16, 16) and torch.equal(x[:, :1], L)
     assert torch.equal(x, trainer.generator_input(2, L, ab))  # hints fixed by (seed, step)
     assert not torch.equal(x[:, 3], trainer.generator_input(3, L, ab)[:, 3])
     # The hints have their own random stream: crops and flips are those of a run without hints.
     plain = ColorizationTrainer(tiny_config(hints=False), random_images(6, 20), device="cpu")
-    assert plain.G.in_channels == 1 and torch.equal(plain.batch(2)[0], L)
+    assert plain.G.in_channels == 1 and torch.equal(plain.batch(2)["L"], L)
     history = fit(trainer, 3, progress=False)
     assert set(history.losses) == {"d", "g_gan", "g_l1"}
     assert all(np.isfinite(v).all() for v in history.losses.values())

@@ -15,7 +15,7 @@ from gancolor.models.multitask import HeadView, MultiTaskGenerator, gray_rgb_n
 from gancolor.multitask import MultiTaskModel, evaluate_multitask, format_multitask_results, load_multitask
 from gancolor.stylize import Stylizer
 from gancolor.train import CHECKPOINT_NAME, fit
-from gancolor.train.multitask import (
+from gancolor.train.colour_and_style import (
     LOSS_NAMES,
     MultiTaskConfig,
     MultiTaskTrainer,

@@ -121,7 +121,7 @@ def test_a_levin_prior_hint_model_trains_with_turned_colours_and_exports(tmp_pat
                     hint_prior="levin", hint_max_size=3)
     plain = ColorizationTrainer(ColorizeConfig(**settings), images, device="cpu")
     turned = ColorizationTrainer(ColorizeConfig(**settings, hue_jitter=1.0), images, device="cpu")
-    (L0, ab0), (L1, ab1) = plain.batch(3), turned.batch(3)  # noqa: N806
+    (L0, ab0), (L1, ab1) = ((t.batch(3)["L"], t.batch(3)["ab"]) for t in (plain, turned))  # noqa: N806
     assert torch.equal(L0, L1) and not torch.allclose(ab0, ab1)
     torch.testing.assert_close(ab0.norm(dim=1), ab1.norm(dim=1))  # same chroma, other hues
     assert turned.G.in_channels == 6 and turned.generator_input(3, L1, ab1).shape == (4, 6, 16, 16)

@@ -306,11 +306,12 @@ def test_colorization_trainer_rejects_unusable_images():
 def test_colorization_batches_are_random_crops_and_flips_fixed_by_the_step():
     images = random_images(6, 24)
     trainer = ColorizationTrainer(tiny_config(), images, device="cpu")
-    L, ab = trainer.batch(3)  # noqa: N806
-    assert L.shape == (4, 1, 16, 16) and ab.shape == (4, 2, 16, 16)
+    batch = trainer.batch(3)
+    L, ab = batch["L"], batch["ab"]  # noqa: N806
+    assert L.shape == (4, 1, 16, 16) and ab.shape == (4, 2, 16, 16) and batch["x"] is L
     assert L.min() >= -1 and L.max() <= 1
-    assert torch.equal(trainer.batch(3)[0], L)
-    assert not torch.equal(trainer.batch(4)[0], L)
+    assert torch.equal(trainer.batch(3)["L"], L)
+    assert not torch.equal(trainer.batch(4)["L"], L)
     # Every sample is a 16x16 window of its source image, maybe mirrored.
     from gancolor.data import lab_batch
 

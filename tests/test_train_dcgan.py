@@ -1,4 +1,4 @@
-"""gancolor.train.dcgan: the DCGAN task (every objective, gradient penalty, n_critic), its step
+"""gancolor.train.unconditional: the DCGAN task (every objective, gradient penalty, n_critic), its step
 against notebook 02's hand-written one, determinism, sampling, exact resume through ``fit``."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from gancolor import losses
 from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES
-from gancolor.train.dcgan import DCGANConfig, DCGANTrainer, prepare_images, train_dcgan
+from gancolor.train.unconditional import DCGANConfig, DCGANTrainer, prepare_images, train_dcgan
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -100,7 +100,7 @@ def test_a_step_is_the_notebooks_train_step(images):
     G, D = copy.deepcopy(trainer.G), copy.deepcopy(trainer.D)  # noqa: N806
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real, z = trainer.batch(0), trainer.noise(0, 0)
+    real, z = trainer.real_batch(0), trainer.noise(0, 0)
 
     fake = G(z)  # notebook 02, section 4
     loss_d = losses.discriminator_loss(D(real), D(fake.detach()), kind="nonsaturating")

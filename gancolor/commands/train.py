@@ -361,7 +361,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
 def _train_multitask(args: argparse.Namespace) -> int:
     """``gancolor train multitask``: gray -> colour + gray -> winter in one model; export ``multitask.pt``."""
     from gancolor.multitask import evaluate_multitask, format_multitask_results, load_multitask
-    from gancolor.train.multitask import MultiTaskTrainer, export_multitask
+    from gancolor.train.colour_and_style import MultiTaskTrainer, export_multitask
 
     if args.data != "embedded":
         raise UserError(f"{args.data}: the multi-task model trains on the embedded summer/winter scenes "

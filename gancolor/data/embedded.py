@@ -79,9 +79,10 @@ def scene_layout(split: Split, index: int) -> SceneLayout:
 def _generator_fingerprint() -> str:
     """A hash of the code that renders the dataset, so that any change to it rebuilds the cache
     (a stale cache would silently change every number the notebooks print)."""
+    here = Path(__file__).parent
     digest = hashlib.blake2b(digest_size=4)
-    for module in ("scenes.py", "photos.py", "embedded.py"):
-        digest.update((Path(__file__).with_name(module)).read_bytes())
+    for module in [*sorted((here / "scenes").glob("*.py")), here / "photos.py", here / "embedded.py"]:
+        digest.update(module.read_bytes())
     return digest.hexdigest()
 
 

@@ -119,12 +119,17 @@ class MultiTaskGenerator(nn.Module):
             raise ValueError("a residual style head needs L_n: decode(features, 'style', L_n)")
         return torch.tanh(torch.atanh(gray_rgb_n(L_n).clamp(-0.999, 0.999)) + h)
 
-    def forward(self, L_n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N803
-        """Inputs: ``L_n`` (N, 1, H, W) in [-1, 1].
+    def forward(self, L_n: torch.Tensor,  # noqa: N803
+                head: str | None = None) -> tuple[torch.Tensor, torch.Tensor] | torch.Tensor:
+        """Inputs: ``L_n`` (N, 1, H, W) in [-1, 1]; ``head``: None for both heads, or one of them.
 
-        Returns: (ab_n (N, 2, H, W), style (N, 3, H, W)), both in [-1, 1].
+        Returns: (ab_n (N, 2, H, W), style (N, 3, H, W)), both in [-1, 1]; with ``head``, that head's
+        output alone (the other decoder is not run). Training calls the heads through ``forward``
+        (not :meth:`colour` / :meth:`style`), so DistributedDataParallel sees every call.
         """
         features = self.encode(L_n)
+        if head is not None:
+            return self.decode(features, head, L_n)
         return self.decode(features, "ab"), self.decode(features, "style", L_n)
 
     def colour(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803

@@ -11,19 +11,19 @@ from gancolor.train.checkpoint import (
     restore_training_state,
     save_training_checkpoint,
 )
-from gancolor.train.colorize import ColorizationTrainer, ColorizeConfig, export_colorizer, train_colorizer
-from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer, export_stylizer, train_cyclegan
-from gancolor.train.dcgan import DCGANConfig, DCGANTrainer, train_dcgan
-from gancolor.train.image_pool import ImagePool
-from gancolor.train.loop import History, Task, TrainingDivergedError, fit
-from gancolor.train.multitask import (
+from gancolor.train.colour_and_style import (
     MultiTaskConfig,
     MultiTaskTrainer,
     export_multitask,
     multitask_loss,
 )
+from gancolor.train.cyclegan import CycleGANConfig, CycleGANTrainer, export_stylizer, train_cyclegan
+from gancolor.train.image_pool import ImagePool
+from gancolor.train.loop import History, Task, TrainingDivergedError, fit
+from gancolor.train.pix2pix import ColorizationTrainer, ColorizeConfig, export_colorizer, train_colorizer
 from gancolor.train.sampling import StepSampler, derive_seed, random_crops_and_flips, step_generator
 from gancolor.train.schedule import linear_decay
+from gancolor.train.unconditional import DCGANConfig, DCGANTrainer, train_dcgan
 
 __all__ = [
     "CHECKPOINT_NAME",

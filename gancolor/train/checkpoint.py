@@ -31,12 +31,14 @@ import torch
 
 from gancolor import __version__
 from gancolor.errors import CheckpointError
-from gancolor.inference import COLORIZER_FORMAT
 from gancolor.io_utils import atomic_torch_save
-from gancolor.model_files import STYLIZER_FORMAT
+from gancolor.model_files import COLORIZER_FORMAT, STYLIZER_FORMAT
+from gancolor.runtime import derive_seed
+from gancolor.train import distributed
+from gancolor.train.history import History
 
 if TYPE_CHECKING:
-    from gancolor.train.loop import History, Task
+    from gancolor.train.loop import Task
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -69,9 +71,6 @@ def _rng_state() -> dict[str, Any]:
 def _this_rank_rng_state(state: dict[str, Any], task: Task, step: int) -> dict[str, Any] | None:
     """This process's part of a checkpoint's ``"rng"``; None (after reseeding from (seed, rank,
     step)) if the checkpoint was written by another number of processes."""
-    from gancolor.runtime import derive_seed
-    from gancolor.train import distributed
-
     ranks, world, rank = state.get("ranks"), distributed.world_size(), distributed.rank()
     if ranks is not None and len(ranks) == world:
         return ranks[rank]
@@ -169,8 +168,6 @@ def _is_whole(value: object) -> bool:
 
 def _check_fields(path: Path, checkpoint: dict) -> None:
     """Refuse (one-line ``CheckpointError``) a checkpoint whose fields have the wrong type or shape."""
-    from gancolor.train.loop import History
-
     for key, kind in _FIELD_TYPES.items():
         value = checkpoint[key]
         if not isinstance(value, kind) or (kind is int and not _is_whole(value)):

@@ -23,23 +23,28 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
+from gancolor.losses import (
+    cycle_loss,
+    cyclegan_discriminator_loss,
+    cyclegan_generator_loss,
+    identity_loss,
+)
 from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
 from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
-from gancolor.train.image_pool import ImagePool
+from gancolor.train.config import TrainConfig
+from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update
 from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
-    StepSampler,
     random_crops_and_flips,
     step_generator,
 )
@@ -56,7 +61,7 @@ _CROPS_A, _CROPS_B, _POOL_A, _POOL_B = 0, 1, 2, 3
 
 
 @dataclass
-class CycleGANConfig:
+class CycleGANConfig(TrainConfig):
     """Everything that defines a CycleGAN run (the defaults: 64x64 crops on a CPU, under 10 MB exported)."""
 
     image_size: int = 64  # training crops are image_size x image_size
@@ -81,28 +86,6 @@ class CycleGANConfig:
     steps: int = 3000  # total steps: the schedule needs it (train with fit(trainer, config.steps))
     decay_steps: int | None = None  # steps of linear decay at the end; None = steps // 2
     flip: bool = True  # random horizontal flips
-    seed: int = 0
-    # CUDA only, ignored on the CPU (gancolor.train.precision): float16 autocast + GradScalers,
-    # NHWC weights and inputs. The `full` preset of `gancolor train` turns both on.
-    amp: bool = False
-    channels_last: bool = False
-
-    def to_dict(self) -> dict:
-        """The settings as plain types; ``amp`` and ``channels_last`` only when on, so the config
-        of a float32 run is the one it had before they existed (old checkpoints resume)."""
-        data = asdict(self)
-        for key in _SPEED_KEYS:
-            if not data[key]:
-                data.pop(key)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> CycleGANConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown CycleGANConfig setting(s): {', '.join(unknown)}")
-        return cls(**data)
 
     @property
     def resolved_decay_steps(self) -> int:
@@ -110,29 +93,7 @@ class CycleGANConfig:
         return self.steps // 2 if self.decay_steps is None else self.decay_steps
 
 
-_SPEED_KEYS = ("amp", "channels_last")
-
-
-def _adversarial_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """G's term L_GAN as the CycleGAN code computes it: for LSGAN E (D(G(a)) - 1)².
-
-    (``generator_loss`` carries Mao et al.'s ½ for LSGAN; the CycleGAN code has none, and the
-    ½ would halve the adversarial term against λ L_cyc.)
-    """
-    loss = generator_loss(fake_logits, kind=kind)
-    return 2.0 * loss if kind == "lsgan" else loss
-
-
-def _discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """D's loss as the CycleGAN code: ½ (loss on reals + loss on fakes), "to slow down D" (Sec. 4).
-
-    For LSGAN ``discriminator_loss`` already is ½ [E (D(b) - 1)² + E D(G(a))²].
-    """
-    loss = discriminator_loss(real_logits, fake_logits, kind=kind)
-    return loss if kind == "lsgan" else 0.5 * loss
-
-
-class CycleGANTrainer:
+class CycleGANTrainer(Trainer):
     """The CycleGAN task for :func:`~gancolor.train.fit` (train it for ``config.steps`` steps).
 
     Inputs:
@@ -144,15 +105,55 @@ class CycleGANTrainer:
         precision: overrides the :class:`Precision` that ``config.amp`` and
             ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
 
-    In a torchrun process group (:mod:`gancolor.train.distributed`) each rank trains on its
-    shard of the global batch of ``config.batch_size`` (a multiple of the number of processes),
-    the networks wrapped in DistributedDataParallel (:attr:`ddp`; D unwrapped when it is only
-    a critic); the image pools see the fakes of all ranks, so they stay the same on every rank.
-
-    Modules: ``G_AB`` (A -> B), ``G_BA`` (B -> A), ``D_A`` (real A?), ``D_B`` (real B?).
+    Modules: ``G_AB`` (A -> B), ``G_BA`` (B -> A), ``D_A`` (real A?), ``D_B`` (real B?). The step is
+    :meth:`generate`, :meth:`g_losses` (both generators' update), then :meth:`d_losses` (both
+    discriminators'); :class:`~gancolor.train.engine.Trainer` runs them with the precision and,
+    under torchrun, DistributedDataParallel (the image pools then see the fakes of all ranks).
     """
 
     name = "cyclegan"
+    trained_by = {"G": ("G_AB", "G_BA"), "D": ("D_A", "D_B")}
+
+    # -- the step: eq. 3 and Sec. 5.2 (the module docstring) --------------------------------------
+
+    def generate(self, nets: Networks, batch: dict) -> dict:
+        """G(a) and F(b): (B, 3, S, S) in [-1, 1]."""
+        return {"fake_b": nets.G_AB(batch["real_a"]), "fake_a": nets.G_BA(batch["real_b"])}
+
+    def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """G and F: min L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc + λ λ_idt L_idt (the Ds only critics)."""
+        cfg, real_a, real_b = self.config, batch["real_a"], batch["real_b"]
+        fake_a, fake_b = fakes["fake_a"], fakes["fake_b"]
+        terms = {
+            "g_ab": cyclegan_generator_loss(nets.D_B(fake_b), cfg.gan_loss),  # E (D_B(G(a)) - 1)²
+            "g_ba": cyclegan_generator_loss(nets.D_A(fake_a), cfg.gan_loss),  # E (D_A(F(b)) - 1)²
+            "cycle_a": cycle_loss(nets.G_BA(fake_b), real_a),  # E ||F(G(a)) - a||_1
+            "cycle_b": cycle_loss(nets.G_AB(fake_a), real_b),  # E ||G(F(b)) - b||_1
+            "idt_a": 0.0, "idt_b": 0.0,  # reported as 0 when λ_idt = 0 (then not computed)
+        }
+        loss = terms["g_ab"] + terms["g_ba"] + cfg.lambda_cycle * (terms["cycle_a"] + terms["cycle_b"])
+        if cfg.lambda_identity > 0:
+            terms["idt_a"] = identity_loss(nets.G_BA(real_a), real_a)  # E ||F(a) - a||_1
+            terms["idt_b"] = identity_loss(nets.G_AB(real_b), real_b)  # E ||G(b) - b||_1
+            loss = loss + cfg.lambda_cycle * cfg.lambda_identity * (terms["idt_a"] + terms["idt_b"])
+        return loss, terms
+
+    def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """D_A and D_B: min ½ [E (D(real) - 1)² + E D(fake)²] on the fakes of this step, detached
+        and mixed with past fakes from the pools. They share no weights: one backward trains both."""
+        step, seed, kind = batch["step"], self.config.seed, self.config.gan_loss
+        pooled_a = self.pool_a.query(fakes["fake_a"], step_generator(seed, step, _POOL_A))
+        pooled_b = self.pool_b.query(fakes["fake_b"], step_generator(seed, step, _POOL_B))
+        loss_d_a = cyclegan_discriminator_loss(nets.D_A(batch["real_a"]), nets.D_A(pooled_a), kind)
+        loss_d_b = cyclegan_discriminator_loss(nets.D_B(batch["real_b"]), nets.D_B(pooled_b), kind)
+        return loss_d_a + loss_d_b, {"d_a": loss_d_a, "d_b": loss_d_b}
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """Both generators' update, then both discriminators' (as in the paper's code)."""
+        return Update("G", self.g_losses), Update("D", self.d_losses)
+
+    # -- the setup ---------------------------------------------------------------------------------
 
     def __init__(self, config: CycleGANConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
@@ -165,18 +166,17 @@ class CycleGANTrainer:
         self._data_id = unpaired_data_id(domains)
         # Two independent shuffles: the A and B of a step are different scenes (but by chance).
         self.sampler_a, self.sampler_b = unpaired_samplers(domains, config.batch_size, config.seed)
-        self.pool_a, self.pool_b = ImagePool(config.pool_size), ImagePool(config.pool_size)
+        self.pool_a, self.pool_b = SharedPool(config.pool_size), SharedPool(config.pool_size)
         self.step = 0
 
         seed_everything(config.seed)  # the same seed gives the same initial weights
 
         def generator() -> ResnetGenerator:
             return ResnetGenerator(3, 3, width=config.width, n_blocks=config.n_blocks, n_down=config.n_down,
-                                   norm=config.norm, upsample=config.upsample).to(self.device)
+                                   norm=config.norm, upsample=config.upsample)
 
         def discriminator() -> PatchDiscriminator:
-            return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers,
-                                      norm=config.norm).to(self.device)
+            return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers, norm=config.norm)
 
         self.G_AB, self.G_BA = generator(), generator()
         self.D_A, self.D_B = discriminator(), discriminator()
@@ -187,10 +187,6 @@ class CycleGANTrainer:
                              f"{self.G_AB.min_size} for n_down={config.n_down}")
         self.modules: dict[str, torch.nn.Module] = {"G_AB": self.G_AB, "G_BA": self.G_BA,
                                                     "D_A": self.D_A, "D_B": self.D_B}
-        self.precision = precision or Precision.for_device(self.device, config.amp, config.channels_last,
-                                                           optimizers=("G", "D"))
-        for module in self.modules.values():
-            self.precision.module(module)
         betas = (config.beta1, config.beta2)
         # One optimizer per pair, as in the paper's code: G_AB and G_BA share the loss L(G, F, ...).
         self.optimizers: dict[str, torch.optim.Optimizer] = {
@@ -203,14 +199,7 @@ class CycleGANTrainer:
             name: linear_decay(optimizer, config.steps, config.resolved_decay_steps)
             for name, optimizer in self.optimizers.items()
         }
-        #: The networks as trained: DistributedDataParallel wrappers in a multi-process run,
-        #: the modules themselves in one process.
-        self.ddp: dict[str, torch.nn.Module] = {name: distributed.wrap(module, self.device)
-                                                for name, module in self.modules.items()}
-        distributed.seed_rank(config.seed)
-
-    def config_dict(self) -> dict:
-        return {**self.config.to_dict(), "data": dict(self._data_id)}
+        self._prepare(precision)
 
     def extra_state(self) -> dict:
         """The image pools (saved in checkpoints next to the modules)."""
@@ -220,77 +209,16 @@ class CycleGANTrainer:
         self.pool_a.load_state_dict(state["pool_a"])
         self.pool_b.load_state_dict(state["pool_b"])
 
-    def _crops(self, images: torch.Tensor, sampler: StepSampler, step: int, stream: int) -> torch.Tensor:
-        x = images[sampler.indices(step)]  # (B, 3, H, W) uint8: the global batch
-        x = random_crops_and_flips(x, self.config.image_size, step_generator(self.config.seed, step, stream),
-                                   flip=self.config.flip)
-        x = distributed.shard(x)  # this rank's B / W examples (all of them in one process)
-        x = x.to(self.device).float().div_(127.5).sub_(1.0)  # uint8 [0, 255] -> [-1, 1]
-        return self.precision.inputs(x)
-
-    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The (unpaired) batches of ``step``: real_a, real_b (B, 3, S, S) in [-1, 1], S = image_size.
-
-        In a multi-process run, this rank's shard of them (B / world size examples)."""
-        return (self._crops(self.images_a, self.sampler_a, step, _CROPS_A),
-                self._crops(self.images_b, self.sampler_b, step, _CROPS_B))
-
-    def train_step(self, step: int) -> dict[str, float]:
-        """One step of both generators, then one of both discriminators, on the batches of ``step``.
-
-        Returns the unweighted losses: ``g_ab``, ``g_ba`` (adversarial), ``cycle_a`` = ||F(G(a)) - a||_1,
-        ``cycle_b`` = ||G(F(b)) - b||_1, ``idt_a`` = ||F(a) - a||_1, ``idt_b`` = ||G(b) - b||_1 (0.0 when
-        lambda_identity = 0: not computed), ``d_a``, ``d_b``.
-        """
+    def batch(self, step: int) -> dict:
+        """The (unpaired) global batches of ``step``: ``real_a``, ``real_b`` (B, 3, S, S) in [-1, 1],
+        S = image_size, on the device; ``step`` (the pools' random choices depend on it)."""
         cfg = self.config
-        real_a, real_b = self.batch(step)
-        opt_g, opt_d = self.optimizers["G"], self.optimizers["D"]
-        # The trained networks (DDP wrappers in a multi-process run). D_A and D_B are called
-        # unwrapped in (a), where they are only critics: DDP must not wait for their gradients.
-        g_ab, g_ba, d_a, d_b = (self.ddp[name] for name in ("G_AB", "G_BA", "D_A", "D_B"))
-        autocast = self.precision.autocast
-
-        # (a) Generators: min_{G,F} L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc + λ λ_idt L_idt.
-        self.D_A.requires_grad_(False)  # D is only a critic here: skip its weight gradients
-        self.D_B.requires_grad_(False)
-        with autocast():
-            fake_b = g_ab(real_a)  # G(a): (B, 3, S, S)
-            fake_a = g_ba(real_b)  # F(b)
-            loss_g_ab = _adversarial_loss(self.D_B(fake_b), cfg.gan_loss)  # E (D_B(G(a)) - 1)²
-            loss_g_ba = _adversarial_loss(self.D_A(fake_a), cfg.gan_loss)  # E (D_A(F(b)) - 1)²
-            loss_cycle_a = cycle_loss(g_ba(fake_b), real_a)  # E ||F(G(a)) - a||_1
-            loss_cycle_b = cycle_loss(g_ab(fake_a), real_b)  # E ||G(F(b)) - b||_1
-            loss_g = loss_g_ab + loss_g_ba + cfg.lambda_cycle * (loss_cycle_a + loss_cycle_b)
-            idt_a = idt_b = 0.0
-            if cfg.lambda_identity > 0:
-                loss_idt_a = identity_loss(g_ba(real_a), real_a)  # E ||F(a) - a||_1
-                loss_idt_b = identity_loss(g_ab(real_b), real_b)  # E ||G(b) - b||_1
-                loss_g = loss_g + cfg.lambda_cycle * cfg.lambda_identity * (loss_idt_a + loss_idt_b)
-                idt_a, idt_b = loss_idt_a.item(), loss_idt_b.item()
-        opt_g.zero_grad(set_to_none=True)
-        self.precision.backward_step("G", loss_g, opt_g)
-        self.D_A.requires_grad_(True)
-        self.D_B.requires_grad_(True)
-
-        # (b) Discriminators on the fakes of (a), detached, mixed with past fakes from the pools:
-        # min_D ½ [E (D(real) - 1)² + E D(fake)²]. The pools see the global batch of fakes
-        # (gathered from all ranks, the same on every rank) and each rank keeps its shard.
-        pooled_a = distributed.shard(self.pool_a.query(distributed.all_gather(fake_a.float()),
-                                                       step_generator(cfg.seed, step, _POOL_A)))
-        pooled_b = distributed.shard(self.pool_b.query(distributed.all_gather(fake_b.float()),
-                                                       step_generator(cfg.seed, step, _POOL_B)))
-        with autocast():
-            loss_d_a = _discriminator_loss(d_a(real_a), d_a(pooled_a), cfg.gan_loss)
-            loss_d_b = _discriminator_loss(d_b(real_b), d_b(pooled_b), cfg.gan_loss)
-        opt_d.zero_grad(set_to_none=True)
-        # D_A and D_B share no weights: one backward trains both
-        self.precision.backward_step("D", loss_d_a + loss_d_b, opt_d)
-
-        for scheduler in self.schedulers.values():
-            scheduler.step()
-        return {"g_ab": loss_g_ab.item(), "g_ba": loss_g_ba.item(),
-                "cycle_a": loss_cycle_a.item(), "cycle_b": loss_cycle_b.item(),
-                "idt_a": idt_a, "idt_b": idt_b, "d_a": loss_d_a.item(), "d_b": loss_d_b.item()}
+        crops = [random_crops_and_flips(images[sampler.indices(step)], cfg.image_size,
+                                        step_generator(cfg.seed, step, stream), flip=cfg.flip)
+                 for images, sampler, stream in ((self.images_a, self.sampler_a, _CROPS_A),
+                                                 (self.images_b, self.sampler_b, _CROPS_B))]
+        real_a, real_b = (x.to(self.device).float().div_(127.5).sub_(1.0) for x in crops)  # [-1, 1]
+        return {"real_a": real_a, "real_b": real_b, "step": step}
 
 
 def export_stylizer(trainer: CycleGANTrainer, path: str | os.PathLike, half: bool = True,

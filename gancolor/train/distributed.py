@@ -55,6 +55,7 @@ import torch.distributed as dist
 from torch import nn
 
 from gancolor.errors import UserError
+from gancolor.runtime import derive_seed
 
 __all__ = [
     "Launch",
@@ -276,8 +277,6 @@ def seed_rank(seed: int) -> None:
     any other draw from the global generator (no-op in a single process, whose stream stays
     the one ``seed_everything(seed)`` started)."""
     if is_distributed():
-        from gancolor.runtime import derive_seed
-
         torch.manual_seed(derive_seed("rank", seed, rank()))
 
 

@@ -18,6 +18,10 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from gancolor.train.colour_and_style import MultiTaskConfig
+from gancolor.train.cyclegan import CycleGANConfig
+from gancolor.train.pix2pix import ColorizeConfig
+
 __all__ = ["PRESET_NAMES", "Preset", "preset", "preset_config"]
 
 PRESET_NAMES = ("tiny", "full")
@@ -70,17 +74,7 @@ def preset(task: str, name: str) -> Preset:
 
 
 def _config_class(task: str) -> type:
-    if task == "colorize":
-        from gancolor.train.colorize import ColorizeConfig
-
-        return ColorizeConfig
-    if task == "cyclegan":
-        from gancolor.train.cyclegan import CycleGANConfig
-
-        return CycleGANConfig
-    from gancolor.train.multitask import MultiTaskConfig
-
-    return MultiTaskConfig
+    return {"colorize": ColorizeConfig, "cyclegan": CycleGANConfig, "multitask": MultiTaskConfig}[task]
 
 
 def preset_config(task: str, name: str, num_examples: int, **overrides: Any) -> tuple[Any, int]:

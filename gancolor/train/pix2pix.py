@@ -25,7 +25,7 @@ photos are decoded by the annealed mean at ``temperature`` (T = 1 safe, T -> 0 v
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -49,15 +49,17 @@ from gancolor.models.patchgan import check_crop_size
 from gancolor.propagation import prior_generator_input
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
+from gancolor.train.config import TrainConfig
+from gancolor.train.engine import Losses, Networks, Trainer, Update
 from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
-from gancolor.train.sampling import StepSampler, data_fingerprint, step_generator
+from gancolor.train.sampling import StepSampler, data_fingerprint, random_crops_and_flips, step_generator
 
 __all__ = ["ColorizeConfig", "ColorizationTrainer", "export_colorizer", "train_colorizer"]
 
 
 @dataclass
-class ColorizeConfig:
+class ColorizeConfig(TrainConfig):
     """Everything that defines a colorization run (the defaults train on 64x64 crops on a CPU)."""
 
     image_size: int = 64  # training crops are image_size x image_size
@@ -76,7 +78,6 @@ class ColorizeConfig:
     beta2: float = 0.999
     l1_only: bool = False  # no D: G minimises L1 alone (the comparison model)
     flip: bool = True  # random horizontal flips
-    seed: int = 0
     # User-guided colorization (Zhang et al. 2017): G sees cat(L, hint ab, hint mask), hints
     # simulated per step by gancolor.hints.sample_hints with these settings.
     hints: bool = False
@@ -97,39 +98,21 @@ class ColorizeConfig:
     classify: bool = False
     rebalance_lambda: float = 0.5
     temperature: float = 0.38
-    # CUDA only, ignored on the CPU (gancolor.train.precision): float16 autocast + GradScalers,
-    # NHWC weights and inputs. The `full` preset of `gancolor train` turns both on.
-    amp: bool = False
-    channels_last: bool = False
 
-    def to_dict(self) -> dict:
-        """The settings as plain types. Without ``hints`` the hint settings are left out, so the
-        config of a run without hints is the one it had before hints existed (old checkpoints
-        resume); likewise ``amp`` and ``channels_last`` when they are off."""
-        data = asdict(self)
+    def omitted(self) -> set[str]:
+        """Besides the speed options, the hint settings without ``hints`` (and the prior's without
+        a prior), the classification settings without ``classify`` and ``hue_jitter`` at 0: the
+        config of such a run is the one it had before those settings existed (old checkpoints resume)."""
+        omitted = super().omitted()
         if not self.hints:
-            for key in _HINT_KEYS:
-                data.pop(key)
+            omitted.update(_HINT_KEYS)
         if not self.hints or self.hint_prior == "none":
-            for key in _PRIOR_KEYS:
-                data.pop(key)
+            omitted.update(_PRIOR_KEYS)
         if not self.classify:
-            for key in _CLASSIFY_KEYS:
-                data.pop(key)
+            omitted.update(_CLASSIFY_KEYS)
         if not self.hue_jitter:
-            data.pop("hue_jitter")
-        for key in ("amp", "channels_last"):
-            if not data[key]:
-                data.pop(key)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ColorizeConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown ColorizeConfig setting(s): {', '.join(unknown)}")
-        return cls(**data)
+            omitted.add("hue_jitter")
+        return omitted
 
 
 _HINT_KEYS = ("hints", "hint_p_none", "hint_max", "hint_min_size", "hint_max_size")
@@ -145,7 +128,7 @@ HINT_PRIORS = ("none", "levin")
 HINT_STREAM = 1
 
 
-class ColorizationTrainer:
+class ColorizationTrainer(Trainer):
     """The pix2pix colorization task for :func:`~gancolor.train.fit`.
 
     Inputs:
@@ -156,40 +139,56 @@ class ColorizationTrainer:
         precision: overrides the :class:`Precision` that ``config.amp`` and
             ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
 
-    In a torchrun process group (:mod:`gancolor.train.distributed`) each rank trains on its
-    shard of the global batch of ``config.batch_size`` (a multiple of the number of processes),
-    G and D wrapped in DistributedDataParallel (:attr:`ddp`; D unwrapped in the G step, where it
-    is only a critic). BatchNorm is SyncBatchNorm on CUDA, per-rank on the CPU (gloo); dropout
-    draws from a generator seeded by (seed, rank).
+    The step is :meth:`generate`, then :meth:`d_losses` (D's update), then :meth:`g_losses`
+    (G's); :class:`~gancolor.train.engine.Trainer` runs them with the precision and, under
+    torchrun, DistributedDataParallel (each rank trains on its shard of the global batch;
+    BatchNorm is SyncBatchNorm on CUDA, per-rank on the CPU; dropout seeded by (seed, rank)).
     """
 
     name = "colorize"
+    trained_by = {"G": ("G",), "D": ("D",)}
+
+    # -- the step: pix2pix eq. 4 (the module docstring) -------------------------------------------
+
+    def generate(self, nets: Networks, batch: dict) -> dict:
+        """G(x): ab_n (B, 2, S, S) in [-1, 1] (with ``classify``, Q logits (B, Q, S, S))."""
+        return {"ab": nets.G(batch["x"])}
+
+    def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """D: max_D E[log D(x, y)] + E[log(1 - D(x, G(x)))], as the loss D minimises.
+
+        G(x) is detached: this loss trains D only (G gets its own objective from the updated D).
+        """
+        L = batch["L"]  # noqa: N806
+        real_logits = nets.D(torch.cat([L, batch["ab"]], dim=1))  # D(x, y): (B, 1, h, w) patches
+        fake_logits = nets.D(torch.cat([L, fakes["ab"].detach()], dim=1))  # D(x, G(x))
+        loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
+        return loss_d, {"d": loss_d}
+
+    def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """G: min_G L_cGAN(G, D) + λ L_L1(G), D only a critic; L1 alone for ``l1_only``, and
+        Zhang et al.'s class-rebalanced cross-entropy over the ab bins for ``classify``."""
+        fake_ab, real_ab = fakes["ab"], batch["ab"]
+        if self.config.classify:
+            loss_cl = classification_loss(fake_ab, real_ab, self.class_weights)
+            return loss_cl, {"g_cl": loss_cl}
+        loss_l1 = l1_loss(fake_ab, real_ab)  # E ||y - G(x)||_1
+        if self.config.l1_only:
+            return loss_l1, {"g_l1": loss_l1}
+        loss_gan = generator_loss(nets.D(torch.cat([batch["L"], fake_ab], dim=1)), kind=self.config.gan_loss)
+        return loss_gan + self.config.lambda_l1 * loss_l1, {"g_gan": loss_gan, "g_l1": loss_l1}
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """D's update, then G's (with the updated D); G's alone without D (``l1_only``, ``classify``)."""
+        update_g = Update("G", self.g_losses)
+        return (update_g,) if self.D is None else (Update("D", self.d_losses), update_g)
+
+    # -- the setup ---------------------------------------------------------------------------------
 
     def __init__(self, config: ColorizeConfig, images: torch.Tensor,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
-        if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3 or len(images) == 0:
-            raise DataError(f"training images must be a non-empty (N, 3, H, W) uint8 tensor; "
-                            f"got {tuple(images.shape)} {images.dtype}")
-        if min(images.shape[-2:]) < config.image_size:
-            raise DataError(f"training images are {tuple(images.shape[-2:])} px, smaller than "
-                            f"image_size={config.image_size}")
-        if config.gan_loss not in GAN_LOSSES:
-            raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
-        if config.hints and not (1 <= config.hint_min_size <= config.hint_max_size <= config.image_size
-                                 and config.hint_max >= 0 and 0.0 < config.hint_p_none <= 1.0):
-            raise ValueError("hint settings need 1 <= hint_min_size <= hint_max_size <= image_size, "
-                             "hint_max >= 0 and 0 < hint_p_none <= 1")
-        if config.hint_prior not in HINT_PRIORS or not 0.0 < config.hint_prior_scale <= 1.0:
-            raise ValueError(f"hint_prior must be one of {', '.join(HINT_PRIORS)} and "
-                             f"0 < hint_prior_scale <= 1; "
-                             f"got {config.hint_prior!r}, {config.hint_prior_scale}")
-        if config.hint_prior != "none" and not config.hints:
-            raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
-        if not 0.0 <= config.hue_jitter <= 1.0:
-            raise ValueError(f"hue_jitter is a probability in [0, 1]; got {config.hue_jitter}")
-        if config.classify and (config.hints or not 0.0 <= config.rebalance_lambda <= 1.0
-                                or not config.temperature > 0):
-            raise ValueError("classify needs hints=False, 0 <= rebalance_lambda <= 1 and temperature > 0")
+        _check_settings(config, images)
         distributed.check_batch_size(config.batch_size)
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
@@ -214,7 +213,6 @@ class ColorizationTrainer:
         if config.image_size % self.G.size_multiple:
             raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
                              f"for a depth-{config.depth} U-Net")
-        self.G.to(self.device)
         self.modules: dict[str, torch.nn.Module] = {"G": self.G}
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             "G": torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)}
@@ -224,18 +222,9 @@ class ColorizationTrainer:
             self.D = PatchDiscriminator(in_channels=3, width=config.d_width, n_layers=config.d_layers,
                                         norm=config.norm)
             check_crop_size(self.D, config.image_size)
-            self.D.to(self.device)
             self.modules["D"] = self.D
             self.optimizers["D"] = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
-        self.precision = precision or Precision.for_device(self.device, config.amp, config.channels_last,
-                                                           optimizers=self.optimizers)
-        for module in self.modules.values():
-            self.precision.module(module)
-        #: The networks as trained: DistributedDataParallel wrappers in a multi-process run
-        #: (SyncBatchNorm on CUDA), the modules themselves in one process.
-        self.ddp: dict[str, torch.nn.Module] = {name: distributed.wrap(module, self.device)
-                                                for name, module in self.modules.items()}
-        distributed.seed_rank(config.seed)  # dropout: one stream per rank, seeded by (seed, rank)
+        self._prepare(precision)
 
     def _class_weights(self) -> torch.Tensor:
         """w (Q,) of Zhang et al. (Eq. 4) from the colours of up to 512 evenly spaced training images."""
@@ -244,35 +233,23 @@ class ColorizationTrainer:
         frequencies = bin_frequencies(ab_n * AB_SCALE)
         return rebalancing_weights(frequencies, self.config.rebalance_lambda).to(self.device)
 
-    def config_dict(self) -> dict:
-        return {**self.config.to_dict(), "data": dict(self._data_id)}
+    def batch(self, step: int) -> dict[str, torch.Tensor]:
+        """The global training batch of ``step``, on the device, S = image_size:
 
-    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The training batch of ``step``, on the device.
-
-        Returns: L_n (B, 1, S, S) in [-1, 1] and ab_n (B, 2, S, S), S = image_size: the global
-        batch (:meth:`train_step` takes each rank's shard of it in a multi-process run). With
-        ``hue_jitter`` the colours of a share of the images are turned by a random hue angle.
+        ``L`` = L_n (B, 1, S, S) in [-1, 1], ``ab`` = ab_n (B, 2, S, S) of random crops (and flips),
+        ``x`` = G's input (:meth:`generator_input`). With ``hue_jitter`` the colours of a share
+        of the images are turned by a random hue angle.
         """
-        size = self.config.image_size
         x = self.images[self.sampler.indices(step)]  # (B, 3, H, W) uint8
-        generator = step_generator(self.config.seed, step)
-        height, width = x.shape[-2:]
-        if (height, width) != (size, size):  # a random size x size crop of each image
-            tops = torch.randint(0, height - size + 1, (len(x),), generator=generator).tolist()
-            lefts = torch.randint(0, width - size + 1, (len(x),), generator=generator).tolist()
-            x = torch.stack([img[:, t:t + size, l:l + size]
-                             for img, t, l in zip(x, tops, lefts, strict=True)])
-        if self.config.flip:
-            flip = torch.rand(len(x), generator=generator) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        x = random_crops_and_flips(x, self.config.image_size, step_generator(self.config.seed, step),
+                                   flip=self.config.flip)
         L, ab = lab_batch(x.to(self.device))  # noqa: N806
         if self.config.hue_jitter:  # turn a share of the images' colours by a random hue angle
             hue = step_generator(self.config.seed, step, HUE_STREAM)
             turn = torch.rand(len(x), generator=hue) < self.config.hue_jitter
             angles = torch.where(turn, torch.rand(len(x), generator=hue) * 2 * torch.pi, 0.0)
             ab = rotate_hue(ab, angles)
-        return L, ab
+        return {"x": self.generator_input(step, L, ab), "L": L, "ab": ab}
 
     def generator_input(self, step: int, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """G's input for the batch of ``step``: L_n (B, 1, S, S), or with ``hints``
@@ -289,66 +266,32 @@ class ColorizationTrainer:
             return prior_generator_input(L, hint_ab, mask, config.hint_prior_scale)
         return generator_input(L, hint_ab, mask)
 
-    def _d(self, L: torch.Tensor, ab: torch.Tensor, critic: bool = False) -> torch.Tensor:  # noqa: N803
-        """D(x, y): patch logits (B, 1, h, w) for lightness L (B, 1, S, S) with colours ab (B, 2, S, S).
 
-        ``critic``: D only judges G's output (the G step): the plain module, not DDP's wrapper."""
-        d = self.D if critic else self.ddp["D"]
-        return d(self.precision.inputs(torch.cat([L, ab], dim=1)))
-
-    def _shard_inputs(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """G's input, L_n and ab_n of ``step``, this rank's shard (all of them in one process):
-        the hints are drawn for the global batch, so every rank sees the hints of one process."""
-        L, ab = self.batch(step)  # noqa: N806
-        x = self.generator_input(step, L, ab)
-        return (self.precision.inputs(distributed.shard(x)), distributed.shard(L), distributed.shard(ab))
-
-    def train_step(self, step: int) -> dict[str, float]:
-        """One D step, then one G step, on the batch of ``step``.
-
-        Returns: the unweighted losses {"d", "g_gan", "g_l1"} ({"g_l1"} alone in ``l1_only`` mode,
-        {"g_cl"}, the rebalanced cross-entropy, with ``classify``).
-        """
-        x, L, ab_real = self._shard_inputs(step)  # noqa: N806
-        opt_g = self.optimizers["G"]
-        autocast = self.precision.autocast
-        with autocast():
-            ab_fake = self.ddp["G"](x)  # G(x): (B, 2, S, S)
-
-        if self.config.classify:  # Zhang et al. 2016: here G(x) are the logits over the ab bins
-            with autocast():
-                loss_cl = classification_loss(ab_fake, ab_real, self.class_weights)
-            opt_g.zero_grad(set_to_none=True)
-            self.precision.backward_step("G", loss_cl, opt_g)
-            return {"g_cl": loss_cl.item()}
-
-        if self.D is None:  # the L1-only comparison model: G* = arg min_G L_L1(G)
-            with autocast():
-                loss_l1 = l1_loss(ab_fake, ab_real)
-            opt_g.zero_grad(set_to_none=True)
-            self.precision.backward_step("G", loss_l1, opt_g)
-            return {"g_l1": loss_l1.item()}
-
-        # (a) D step: max_D E[log D(x, y)] + E[log(1 - D(x, G(x)))].
-        # G(x) is detached: this loss trains D only (G gets its own objective in (b)). Without it,
-        # backward would also run through G, wasted work that frees G's graph, which (b) still needs.
-        opt_d = self.optimizers["D"]
-        with autocast():
-            real_logits, fake_logits = self._d(L, ab_real), self._d(L, ab_fake.detach())
-            loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
-        opt_d.zero_grad(set_to_none=True)
-        self.precision.backward_step("D", loss_d, opt_d)
-
-        # (b) G step: min_G L_cGAN(G, D) + λ L_L1(G), with the updated D.
-        self.D.requires_grad_(False)  # D is only a critic here: skip its weight gradients
-        with autocast():
-            loss_gan = generator_loss(self._d(L, ab_fake, critic=True), kind=self.config.gan_loss)
-            loss_l1 = l1_loss(ab_fake, ab_real)
-            loss_g = loss_gan + self.config.lambda_l1 * loss_l1
-        opt_g.zero_grad(set_to_none=True)
-        self.precision.backward_step("G", loss_g, opt_g)
-        self.D.requires_grad_(True)
-        return {"d": loss_d.item(), "g_gan": loss_gan.item(), "g_l1": loss_l1.item()}
+def _check_settings(config: ColorizeConfig, images: torch.Tensor) -> None:
+    """Refuse training images and settings that cannot train (one-line errors)."""
+    if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3 or len(images) == 0:
+        raise DataError(f"training images must be a non-empty (N, 3, H, W) uint8 tensor; "
+                        f"got {tuple(images.shape)} {images.dtype}")
+    if min(images.shape[-2:]) < config.image_size:
+        raise DataError(f"training images are {tuple(images.shape[-2:])} px, smaller than "
+                        f"image_size={config.image_size}")
+    if config.gan_loss not in GAN_LOSSES:
+        raise ValueError(f"unknown gan_loss {config.gan_loss!r}; choose one of {', '.join(GAN_LOSSES)}")
+    if config.hints and not (1 <= config.hint_min_size <= config.hint_max_size <= config.image_size
+                             and config.hint_max >= 0 and 0.0 < config.hint_p_none <= 1.0):
+        raise ValueError("hint settings need 1 <= hint_min_size <= hint_max_size <= image_size, "
+                         "hint_max >= 0 and 0 < hint_p_none <= 1")
+    if config.hint_prior not in HINT_PRIORS or not 0.0 < config.hint_prior_scale <= 1.0:
+        raise ValueError(f"hint_prior must be one of {', '.join(HINT_PRIORS)} and "
+                         f"0 < hint_prior_scale <= 1; "
+                         f"got {config.hint_prior!r}, {config.hint_prior_scale}")
+    if config.hint_prior != "none" and not config.hints:
+        raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
+    if not 0.0 <= config.hue_jitter <= 1.0:
+        raise ValueError(f"hue_jitter is a probability in [0, 1]; got {config.hue_jitter}")
+    if config.classify and (config.hints or not 0.0 <= config.rebalance_lambda <= 1.0
+                            or not config.temperature > 0):
+        raise ValueError("classify needs hints=False, 0 <= rebalance_lambda <= 1 and temperature > 0")
 
 
 def export_colorizer(trainer: ColorizationTrainer, path: str | os.PathLike, half: bool = True,

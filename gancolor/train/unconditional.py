@@ -25,7 +25,8 @@ gives the same batches on every device and resumes exactly (:func:`gancolor.trai
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -35,7 +36,11 @@ from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, grad
 from gancolor.models import DCGANDiscriminator, DCGANGenerator
 from gancolor.models.dcgan import IMAGE_SIZES
 from gancolor.runtime import pick_device, seed_everything
+from gancolor.train import distributed
+from gancolor.train.config import TrainConfig
+from gancolor.train.engine import Losses, Networks, Trainer, Update
 from gancolor.train.loop import History, fit
+from gancolor.train.precision import Precision
 from gancolor.train.sampling import StepSampler, data_fingerprint, step_generator
 
 __all__ = ["DCGANConfig", "DCGANTrainer", "train_dcgan", "prepare_images"]
@@ -45,7 +50,7 @@ _Z, _GP = 0, 1
 
 
 @dataclass
-class DCGANConfig:
+class DCGANConfig(TrainConfig):
     """Everything that defines a DCGAN run (the defaults train 32x32 images on a CPU)."""
 
     image_size: int = 32  # 32 or 64
@@ -62,18 +67,6 @@ class DCGANConfig:
     lr: float = 2e-4  # Adam, both networks (Radford et al.: 2e-4, beta1 = 0.5)
     beta1: float = 0.5
     beta2: float = 0.999
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DCGANConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown DCGANConfig setting(s): {', '.join(unknown)}")
-        return cls(**data)
 
 
 def prepare_images(images: torch.Tensor, image_size: int) -> torch.Tensor:
@@ -91,19 +84,61 @@ def prepare_images(images: torch.Tensor, image_size: int) -> torch.Tensor:
     return x
 
 
-class DCGANTrainer:
+class DCGANTrainer(Trainer):
     """The DCGAN task for :func:`~gancolor.train.fit`: G makes images from noise, D tells them from real.
 
     Inputs:
         config: the run's settings.
         images: (N, C, H, W) uint8 training images, resized to ``config.image_size`` if needed.
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
+        precision: overrides the :class:`Precision` that ``config.amp`` and
+            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+
+    The step is :meth:`generate`, ``n_critic`` updates of D (:meth:`d_losses`), then one of G
+    (:meth:`g_losses`).
     """
 
     name = "dcgan"
+    trained_by = {"G": ("G",), "D": ("D",)}
+
+    # -- the step (the module docstring) -----------------------------------------------------------
+
+    def generate(self, nets: Networks, batch: dict) -> dict:
+        """G(z) for each D update, (B, C, S, S) in [-1, 1]; only the last keeps its graph: the G
+        update judges it again with the updated D (one forward pass of G per D update)."""
+        last = len(batch["z"]) - 1
+        fakes = []
+        for k, z in enumerate(batch["z"]):
+            with torch.set_grad_enabled(k == last):
+                fakes.append(nets.G(z))
+        return {"fake": fakes}
+
+    def d_losses(self, nets: Networks, batch: dict, fakes: dict, k: int = 0) -> Losses:
+        """D's update number ``k``: min_D L_D(D(x), D(G(z))) [+ λ GP], G(z) detached (this loss
+        must not train G, and the backward pass stops at the fakes)."""
+        real, fake = batch["real"][k], fakes["fake"][k].detach()
+        loss_d = discriminator_loss(nets.D(real), nets.D(fake), kind=self.config.loss)
+        if self.config.gp_weight == 0:
+            return loss_d, {"d": loss_d}
+        # L_D + λ E[(||∇D(x̂)|| - 1)²], x̂ on the lines between reals and fakes
+        penalty = gradient_penalty(nets.D, real, fake, eps=batch["gp_eps"][k])
+        return loss_d + self.config.gp_weight * penalty, {"d": loss_d, "gp": penalty}
+
+    def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """G: min_G L_G(D(G(z))), through the updated D (only a judge here) into G."""
+        loss_g = generator_loss(nets.D(fakes["fake"][-1]), kind=self.config.loss)
+        return loss_g, {"g": loss_g}
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """``n_critic`` updates of D, then one of G."""
+        critic = tuple(Update("D", partial(self.d_losses, k=k)) for k in range(self.config.n_critic))
+        return (*critic, Update("G", self.g_losses))
+
+    # -- the setup ---------------------------------------------------------------------------------
 
     def __init__(self, config: DCGANConfig, images: torch.Tensor,
-                 device: str | torch.device | None = None) -> None:
+                 device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         if config.loss not in GAN_LOSSES:
             raise ValueError(f"unknown loss {config.loss!r}; choose one of {', '.join(GAN_LOSSES)}")
         if config.image_size not in IMAGE_SIZES:
@@ -114,6 +149,7 @@ class DCGANTrainer:
         if config.gp_weight > 0 and config.d_norm == "batch":
             raise ValueError("the gradient penalty is per sample, but batch norm mixes the samples of a "
                              "batch: use d_norm='none' (or 'instance') with gp_weight > 0")
+        distributed.check_batch_size(config.batch_size)
         self.config = config
         self.device = pick_device(str(device) if device is not None else None)
         prepared = prepare_images(images, config.image_size)
@@ -126,10 +162,9 @@ class DCGANTrainer:
 
         seed_everything(config.seed)  # the same seed gives the same initial weights
         self.G = DCGANGenerator(z_dim=config.z_dim, out_channels=channels, width=config.width,
-                                image_size=config.image_size, upsample=config.upsample,
-                                norm=config.g_norm).to(self.device)
+                                image_size=config.image_size, upsample=config.upsample, norm=config.g_norm)
         self.D = DCGANDiscriminator(in_channels=channels, width=config.width, image_size=config.image_size,
-                                    norm=config.d_norm, spectral_norm=config.spectral_norm).to(self.device)
+                                    norm=config.d_norm, spectral_norm=config.spectral_norm)
         betas = (config.beta1, config.beta2)
         self.modules: dict[str, torch.nn.Module] = {"G": self.G, "D": self.D}
         self.optimizers: dict[str, torch.optim.Optimizer] = {
@@ -139,9 +174,7 @@ class DCGANTrainer:
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
         # The noise that sample() turns into images: the same for every run of the same seed.
         self.fixed_z = torch.randn(16, config.z_dim, generator=torch.Generator().manual_seed(config.seed))
-
-    def config_dict(self) -> dict:
-        return {**self.config.to_dict(), "data": dict(self._data_id)}
+        self._prepare(precision)
 
     def noise(self, step: int, stream: int, n: int | None = None) -> torch.Tensor:
         """z ~ N(0, I) for ``step``: (n or batch_size, z_dim) on the device, drawn on the CPU."""
@@ -149,46 +182,21 @@ class DCGANTrainer:
         z = torch.randn(n, self.config.z_dim, generator=step_generator(self.config.seed, step, stream))
         return z.to(self.device)
 
-    def batch(self, index: int) -> torch.Tensor:
+    def real_batch(self, index: int) -> torch.Tensor:
         """Real batch number ``index``: (batch_size, C, S, S) in [-1, 1] on the device."""
         return self.images[self.sampler.indices(index).to(self.images.device)]
 
-    def train_step(self, step: int) -> dict[str, float]:
-        """``n_critic`` D steps, then one G step on the fakes of the last D step.
-
-        Returns: {"d": D's loss without the penalty, "g": G's loss} and, with ``gp_weight`` > 0,
-        "gp": the unweighted penalty (all from the last D step).
-        """
-        config = self.config
-        opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        losses: dict[str, float] = {}
-        for k in range(config.n_critic):
-            index = step * config.n_critic + k
-            last = k == config.n_critic - 1
-            real = self.batch(index)
-            with torch.set_grad_enabled(last):  # only the last fakes go on to the G step
-                fake = self.G(self.noise(index, _Z))
-            # fake.detach(): the D step must not train G (and stops the backward pass at the fakes)
-            loss_d = discriminator_loss(self.D(real), self.D(fake.detach()), kind=config.loss)
-            total = loss_d
-            if config.gp_weight > 0:
-                penalty = gradient_penalty(self.D, real, fake,
-                                           generator=step_generator(config.seed, index, _GP))
-                total = loss_d + config.gp_weight * penalty  # L_D + λ E[(||∇D(x̂)|| - 1)²]
-                losses["gp"] = penalty.item()
-            opt_d.zero_grad(set_to_none=True)
-            total.backward()
-            opt_d.step()
-            losses["d"] = loss_d.item()
-
-        self.D.requires_grad_(False)  # D is only a judge here: skip its weight gradients
-        loss_g = generator_loss(self.D(fake), kind=config.loss)  # through the updated D into G
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        self.D.requires_grad_(True)
-        losses["g"] = loss_g.item()
-        return losses
+    def batch(self, step: int) -> dict:
+        """What the D updates of ``step`` see, one entry each (update k is batch number
+        ``step * n_critic + k``): ``real`` [(B, C, S, S)], ``z`` [(B, z_dim)] and, with a gradient
+        penalty, its interpolation weights ``gp_eps`` [(B, 1, 1, 1)] in [0, 1]."""
+        cfg = self.config
+        indices = [step * cfg.n_critic + k for k in range(cfg.n_critic)]
+        batch = {"real": [self.real_batch(i) for i in indices], "z": [self.noise(i, _Z) for i in indices]}
+        if cfg.gp_weight > 0:
+            batch["gp_eps"] = [torch.rand(cfg.batch_size, 1, 1, 1, generator=step_generator(cfg.seed, i, _GP))
+                               for i in indices]
+        return batch
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor | None = None) -> torch.Tensor:

@@ -43,7 +43,7 @@ import itertools
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -51,15 +51,19 @@ import torch
 from gancolor.color import L_SCALE, rgb_to_lab
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, l1_loss
+from gancolor.losses import cycle_loss, identity_loss, l1_loss
+from gancolor.losses import cyclegan_discriminator_loss as gan_d_loss
+from gancolor.losses import cyclegan_generator_loss as gan_g_loss
 from gancolor.model_files import MULTITASK_FORMAT, generator_record, write_model_file
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.patchgan import PatchDiscriminator, check_crop_size
 from gancolor.models.resnet import ResnetGenerator
 from gancolor.runtime import pick_device, seed_everything
-from gancolor.train.image_pool import ImagePool
+from gancolor.train import distributed
+from gancolor.train.config import TrainConfig
+from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update
+from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
-    StepSampler,
     random_crops_and_flips,
     step_generator,
 )
@@ -85,7 +89,7 @@ _CROPS_SUMMER, _CROPS_WINTER, _POOL_SUMMER, _POOL_WINTER = 0, 1, 2, 3
 
 
 @dataclass
-class MultiTaskConfig:
+class MultiTaskConfig(TrainConfig):
     """Everything that defines a multi-task run (defaults: 64x64 on a CPU, exported file under 10 MB)."""
 
     image_size: int = 64  # training crops are image_size x image_size
@@ -120,18 +124,6 @@ class MultiTaskConfig:
     steps: int = 2500  # total, for the schedule (fit(trainer, config.steps)); ~26 min CPU at 0.63 s/step
     decay_steps: int | None = None  # steps of linear decay at the end; None = steps // 2
     flip: bool = True
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> MultiTaskConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown MultiTaskConfig setting(s): {', '.join(unknown)}")
-        return cls(**data)
 
     @property
     def resolved_decay_steps(self) -> int:
@@ -174,19 +166,7 @@ def lightness_n(rgb_n: torch.Tensor) -> torch.Tensor:
     return rgb_to_lab(rgb)[:, :1] / L_SCALE - 1.0
 
 
-def _adversarial_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """G's adversarial term as in the CycleGAN code: for LSGAN E (D(G(x)) - 1)² (no ½)."""
-    loss = generator_loss(fake_logits, kind=kind)
-    return 2.0 * loss if kind == "lsgan" else loss
-
-
-def _discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """D's loss, halved "to slow down D" (CycleGAN Sec. 4); LSGAN's already carries the ½."""
-    loss = discriminator_loss(real_logits, fake_logits, kind=kind)
-    return loss if kind == "lsgan" else 0.5 * loss
-
-
-class MultiTaskTrainer:
+class MultiTaskTrainer(Trainer):
     """The multi-task (colour + winter style) task for :func:`~gancolor.train.fit`; train ``config.steps``.
 
     Inputs:
@@ -195,16 +175,92 @@ class MultiTaskTrainer:
             ``b`` = winter photos (domain B), uint8, at least ``image_size`` px on each side.
             Paired domains (the embedded scenes) are trained as unpaired: each has its own sampler.
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
+        precision: overrides the :class:`Precision` that ``config.amp`` and
+            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
 
     Modules: ``G`` (the shared model that is exported), ``F`` (winter -> summer, training only),
     ``D_colour``, ``D_summer``, ``D_winter``. Optimizers: ``G`` (G and F), ``D`` (the three Ds).
+    The step is :meth:`generate`, :meth:`g_losses` (G and F), then :meth:`d_losses` (the Ds).
     """
 
     name = "multitask"
+    trained_by = {"G": ("G", "F"), "D": ("D_colour", "D_summer", "D_winter")}
+
+    # -- the step: J = w_colour J_colour + w_style J_style (the module docstring) -----------------
+
+    def generate(self, nets: Networks, batch: dict) -> dict:
+        """One pass of the shared encoder for both heads: G_ab(L(x)) (B, 2, S, S) and S(L(x))
+        (B, 3, S, S); and F(y) (B, 3, S, S)."""
+        fake_ab, fake_winter = nets.G(batch["L"])
+        return {"fake_ab": fake_ab, "fake_winter": fake_winter, "fake_summer": nets.F(batch["winter"])}
+
+    def job_terms(self, nets: Networks, batch: dict, fakes: dict
+                  ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Both jobs' objectives {"colour": J_colour, "style": J_style} and their unweighted terms."""
+        cfg, x, L, y = self.config, batch["summer"], batch["L"], batch["winter"]  # noqa: N806
+        fake_ab, fake_winter, fake_summer = fakes["fake_ab"], fakes["fake_winter"], fakes["fake_summer"]
+        terms = {
+            "colour_gan": gan_g_loss(nets.D_colour(torch.cat([L, fake_ab], dim=1)), cfg.gan_loss),
+            "colour_l1": l1_loss(fake_ab, batch["ab"]),
+            "style_gan": gan_g_loss(nets.D_winter(fake_winter), cfg.gan_loss),
+            "f_gan": gan_g_loss(nets.D_summer(fake_summer), cfg.gan_loss),
+            "cycle_summer": cycle_loss(nets.F(fake_winter), x),  # ||F(S(L(x))) - x||_1
+            # ||S(L(F(y))) - y||_1: the gray of F's fake summer photo back to winter
+            "cycle_winter": cycle_loss(nets.G(lightness_n(fake_summer), head="style"), y),
+        }
+        colour = terms["colour_gan"] + cfg.lambda_l1 * terms["colour_l1"]
+        style = (terms["style_gan"] + terms["f_gan"]
+                 + cfg.lambda_cycle * (terms["cycle_summer"] + terms["cycle_winter"]))
+        if cfg.lambda_identity > 0:
+            terms["idt_style"] = identity_loss(nets.G(batch["L_winter"], head="style"), y)  # ||S(L(y))-y||_1
+            terms["idt_f"] = identity_loss(nets.F(x), x)  # ||F(x) - x||_1
+            style = style + cfg.lambda_cycle * cfg.lambda_identity * (terms["idt_style"] + terms["idt_f"])
+        return {"colour": colour, "style": style}, terms
+
+    def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """G and F: min w_colour J_colour + w_style J_style (the Ds only critics)."""
+        jobs, terms = self.job_terms(nets, batch, fakes)
+        return (multitask_loss(jobs, self.config.weights),
+                {**terms, "colour_job": jobs["colour"], "style_job": jobs["style"]})
+
+    def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """The three Ds on this step's fakes, detached; D_summer and D_winter also see pooled past
+        fakes. They share no weights: one backward trains all three."""
+        step, seed, kind, L = batch["step"], self.config.seed, self.config.gan_loss, batch["L"]  # noqa: N806
+        pooled_summer = self.pool_summer.query(fakes["fake_summer"], step_generator(seed, step, _POOL_SUMMER))
+        pooled_winter = self.pool_winter.query(fakes["fake_winter"], step_generator(seed, step, _POOL_WINTER))
+        real_colour = torch.cat([L, batch["ab"]], dim=1)
+        fake_colour = torch.cat([L, fakes["fake_ab"].detach()], dim=1)
+        loss_colour = gan_d_loss(nets.D_colour(real_colour), nets.D_colour(fake_colour), kind)
+        loss_summer = gan_d_loss(nets.D_summer(batch["summer"]), nets.D_summer(pooled_summer), kind)
+        loss_winter = gan_d_loss(nets.D_winter(batch["winter"]), nets.D_winter(pooled_winter), kind)
+        return (loss_colour + loss_summer + loss_winter,
+                {"d_colour": loss_colour, "d_summer": loss_summer, "d_winter": loss_winter})
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """G and F's update, then the discriminators' (as CycleGAN)."""
+        return Update("G", self.g_losses), Update("D", self.d_losses)
+
+    def job_losses(self, batch: dict[str, torch.Tensor]
+                   ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Both jobs' generator objectives on ``batch`` (from :meth:`batch`), with the graph kept,
+        outside training (e.g. :func:`job_gradient_norms`).
+
+        Returns ``({"colour": J_colour, "style": J_style}, terms)``: ``terms`` holds every unweighted
+        term and the fakes ``fake_ab``, ``fake_winter`` = S(L(x)) and ``fake_summer`` = F(y).
+        """
+        nets = Networks(self.modules)
+        fakes = self.generate(nets, batch)
+        jobs, terms = self.job_terms(nets, batch, fakes)
+        return jobs, {**terms, **fakes}
+
+    # -- the setup ---------------------------------------------------------------------------------
 
     def __init__(self, config: MultiTaskConfig, domains: UnpairedDomains,
-                 device: str | torch.device | None = None) -> None:
+                 device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         check_unpaired_settings(config, domains)
+        distributed.check_batch_size(config.batch_size)
         multitask_loss({k: torch.zeros(()) for k in config.weights}, config.weights)  # checks the weights
         self.config = config
         self.domains = domains
@@ -212,7 +268,7 @@ class MultiTaskTrainer:
         self.summer, self.winter = domains.a.cpu(), domains.b.cpu()
         self._data_id = unpaired_data_id(domains)
         self.sampler_summer, self.sampler_winter = unpaired_samplers(domains, config.batch_size, config.seed)
-        self.pool_summer, self.pool_winter = ImagePool(config.pool_size), ImagePool(config.pool_size)
+        self.pool_summer, self.pool_winter = SharedPool(config.pool_size), SharedPool(config.pool_size)
         self.step = 0
 
         seed_everything(config.seed)  # the same seed gives the same initial weights
@@ -235,8 +291,6 @@ class MultiTaskTrainer:
         check_crop_size(self.D_colour, config.image_size)
         self.modules: dict[str, torch.nn.Module] = {"G": self.G, "F": self.F, "D_colour": self.D_colour,
                                                     "D_summer": self.D_summer, "D_winter": self.D_winter}
-        for module in self.modules.values():
-            module.to(self.device)
         betas = (config.beta1, config.beta2)
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             "G": torch.optim.Adam(itertools.chain(self.G.parameters(), self.F.parameters()),
@@ -248,11 +302,7 @@ class MultiTaskTrainer:
             name: linear_decay(optimizer, config.steps, config.resolved_decay_steps)
             for name, optimizer in self.optimizers.items()
         }
-
-    # -- Task protocol ---------------------------------------------------------------------------
-
-    def config_dict(self) -> dict:
-        return {**self.config.to_dict(), "data": dict(self._data_id)}
+        self._prepare(precision)
 
     def extra_state(self) -> dict:
         """The image pools (saved in checkpoints next to the modules)."""
@@ -262,106 +312,22 @@ class MultiTaskTrainer:
         self.pool_summer.load_state_dict(state["pool_summer"])
         self.pool_winter.load_state_dict(state["pool_winter"])
 
-    def _crops(self, images: torch.Tensor, sampler: StepSampler, step: int, stream: int) -> torch.Tensor:
-        x = images[sampler.indices(step)]  # (B, 3, H, W) uint8
-        x = random_crops_and_flips(x, self.config.image_size, step_generator(self.config.seed, step, stream),
-                                   flip=self.config.flip)
-        return x.to(self.device)
-
-    def batch(self, step: int) -> dict[str, torch.Tensor]:
-        """The (unpaired) batches of ``step``, S = image_size:
+    def batch(self, step: int) -> dict:
+        """The (unpaired) global batches of ``step``, S = image_size, on the device:
 
         ``summer`` (B, 3, S, S) RGB in [-1, 1], ``L`` (B, 1, S, S) its L_n, ``ab`` (B, 2, S, S) its ab_n;
-        ``winter`` (B, 3, S, S) RGB in [-1, 1], ``L_winter`` (B, 1, S, S) its L_n.
+        ``winter`` (B, 3, S, S) RGB in [-1, 1], ``L_winter`` (B, 1, S, S) its L_n; ``step``.
         """
-        summer = self._crops(self.summer, self.sampler_summer, step, _CROPS_SUMMER)
-        winter = self._crops(self.winter, self.sampler_winter, step, _CROPS_WINTER)
+        cfg = self.config
+        summer, winter = (random_crops_and_flips(images[sampler.indices(step)], cfg.image_size,
+                                                 step_generator(cfg.seed, step, stream), flip=cfg.flip
+                                                 ).to(self.device)
+                          for images, sampler, stream in ((self.summer, self.sampler_summer, _CROPS_SUMMER),
+                                                          (self.winter, self.sampler_winter, _CROPS_WINTER)))
         L, ab = lab_batch(summer)  # noqa: N806
         L_winter, _ = lab_batch(winter)  # noqa: N806
         return {"summer": summer.float().div_(127.5).sub_(1.0), "L": L, "ab": ab,
-                "winter": winter.float().div_(127.5).sub_(1.0), "L_winter": L_winter}
-
-    def job_losses(self, batch: dict[str, torch.Tensor]
-                   ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """Both jobs' generator objectives on ``batch``, with the graph kept.
-
-        Returns ``({"colour": J_colour, "style": J_style}, terms)``: ``terms`` holds every unweighted
-        term (``colour_gan``, ``colour_l1``, ``style_gan``, ``f_gan``, ``cycle_summer``, ``cycle_winter``,
-        and ``idt_style``, ``idt_f`` when lambda_identity > 0) and the fakes ``fake_winter`` = S(L(x))
-        and ``fake_summer`` = F(y) that the discriminators then learn from.
-        """
-        cfg = self.config
-        x, L, ab, y = batch["summer"], batch["L"], batch["ab"], batch["winter"]  # noqa: N806
-        features = self.G.encode(L)  # the shared encoder runs once for both heads
-        fake_ab = self.G.decode(features, "ab")  # G_ab(L(x))
-        fake_winter = self.G.decode(features, "style", L)  # S(L(x))
-        fake_summer = self.F(y)  # F(y)
-        terms: dict[str, torch.Tensor] = {
-            "colour_gan": _adversarial_loss(self.D_colour(torch.cat([L, fake_ab], dim=1)), cfg.gan_loss),
-            "colour_l1": l1_loss(fake_ab, ab),
-            "style_gan": _adversarial_loss(self.D_winter(fake_winter), cfg.gan_loss),
-            "f_gan": _adversarial_loss(self.D_summer(fake_summer), cfg.gan_loss),
-            "cycle_summer": cycle_loss(self.F(fake_winter), x),  # ||F(S(L(x))) - x||_1
-            "cycle_winter": cycle_loss(self.G.style(lightness_n(fake_summer)), y),  # ||S(L(F(y))) - y||_1
-        }
-        colour = terms["colour_gan"] + cfg.lambda_l1 * terms["colour_l1"]
-        style = (terms["style_gan"] + terms["f_gan"]
-                 + cfg.lambda_cycle * (terms["cycle_summer"] + terms["cycle_winter"]))
-        if cfg.lambda_identity > 0:
-            terms["idt_style"] = identity_loss(self.G.style(batch["L_winter"]), y)  # ||S(L(y)) - y||_1
-            terms["idt_f"] = identity_loss(self.F(x), x)  # ||F(x) - x||_1
-            style = style + cfg.lambda_cycle * cfg.lambda_identity * (terms["idt_style"] + terms["idt_f"])
-        terms["fake_winter"], terms["fake_summer"], terms["fake_ab"] = fake_winter, fake_summer, fake_ab
-        return {"colour": colour, "style": style}, terms
-
-    def _set_critics_trainable(self, flag: bool) -> None:
-        for module in (self.D_colour, self.D_summer, self.D_winter):
-            module.requires_grad_(flag)
-
-    def train_step(self, step: int) -> dict[str, float]:
-        """One step of G and F on w_colour J_colour + w_style J_style, then one of the three Ds.
-
-        Returns the unweighted losses of :data:`LOSS_NAMES` (``idt_*`` only when lambda_identity > 0),
-        ``colour_job`` = J_colour and ``style_job`` = J_style included.
-        """
-        cfg = self.config
-        batch = self.batch(step)
-        opt_g, opt_d = self.optimizers["G"], self.optimizers["D"]
-
-        # (a) G and F: min w_colour J_colour + w_style J_style (the Ds are only critics here).
-        self._set_critics_trainable(False)
-        jobs, terms = self.job_losses(batch)
-        loss_g = multitask_loss(jobs, cfg.weights)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        self._set_critics_trainable(True)
-
-        # (b) The Ds on the fakes of (a), detached; D_summer and D_winter see pooled past fakes too.
-        L = batch["L"]  # noqa: N806
-        pooled_summer = self.pool_summer.query(terms["fake_summer"],
-                                               step_generator(cfg.seed, step, _POOL_SUMMER))
-        pooled_winter = self.pool_winter.query(terms["fake_winter"],
-                                               step_generator(cfg.seed, step, _POOL_WINTER))
-        loss_d_colour = _discriminator_loss(self.D_colour(torch.cat([L, batch["ab"]], dim=1)),
-                                            self.D_colour(torch.cat([L, terms["fake_ab"].detach()], dim=1)),
-                                            cfg.gan_loss)
-        loss_d_summer = _discriminator_loss(self.D_summer(batch["summer"]), self.D_summer(pooled_summer),
-                                            cfg.gan_loss)
-        loss_d_winter = _discriminator_loss(self.D_winter(batch["winter"]), self.D_winter(pooled_winter),
-                                            cfg.gan_loss)
-        opt_d.zero_grad(set_to_none=True)
-        (loss_d_colour + loss_d_summer + loss_d_winter).backward()  # no shared weights: one backward
-        opt_d.step()
-
-        for scheduler in self.schedulers.values():
-            scheduler.step()
-        names = [n for n in LOSS_NAMES if n in terms]
-        out = {name: terms[name].item() for name in names}
-        out |= {"d_colour": loss_d_colour.item(), "d_summer": loss_d_summer.item(),
-                "d_winter": loss_d_winter.item(), "colour_job": jobs["colour"].item(),
-                "style_job": jobs["style"].item()}
-        return out
+                "winter": winter.float().div_(127.5).sub_(1.0), "L_winter": L_winter, "step": step}
 
 
 def job_gradient_norms(trainer: MultiTaskTrainer, step: int | None = None,
