@@ -27,6 +27,7 @@ from gancolor.data.download import (
     dataset_path,
     download,
     fetch,
+    fetching,
     list_datasets,
     read_marker,
     resolve_data,
@@ -123,7 +124,7 @@ def server():
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
     """Retries wait ~0 s in tests, whatever backoff a call passes."""
-    monkeypatch.setattr(dl.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(fetching.time, "sleep", lambda seconds: None)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -55,9 +55,9 @@ def download_command(names: Sequence[str], root: str | os.PathLike | None = None
     downloaded. Problems raise :class:`~gancolor.errors.UserError` subclasses with one-line messages.
     """
     from gancolor.data.download import UnverifiedDownloadWarning, download, list_datasets, read_marker
-    from gancolor.data.registry import load_registry
+    from gancolor.data.download.folders import registry_entries
 
-    entries = registry if isinstance(registry, dict) else load_registry(registry)
+    entries = registry_entries(registry)
     if list_only:
         _print_list(root, entries)
         return 0
