@@ -2,8 +2,8 @@
 
 Every sub-command module has the same two functions: ``add_parser(subparsers)`` adds its parser
 (options checked once, by the types of :mod:`gancolor.commands.options`) and returns it, and
-``run(args) -> int`` does the work and returns the exit status. The modules import nothing heavy
-(torch, numpy) at the top, so that ``gancolor --help`` answers at once.
+``run(args) -> int`` does the work and returns the exit status. The sub-command modules import
+nothing heavy (torch, numpy) at the top, so that ``gancolor --help`` answers at once.
 
 - :mod:`~gancolor.commands.demo`, :mod:`~gancolor.commands.train`, :mod:`~gancolor.commands.colorize`,
   :mod:`~gancolor.commands.stylize`, :mod:`~gancolor.commands.evaluate`,
