@@ -53,21 +53,27 @@ def comparison_grid(columns: Mapping[str, torch.Tensor], path: str | Path | None
 
 def plot_losses(losses: Mapping[str, Sequence[float]], steps: Sequence[int] | None = None,
                 path: str | Path | None = None, smooth: int = 20):
-    """Training curves, one line per loss, smoothed by a running mean of ``smooth`` steps."""
+    """Training curves: one panel per loss, each step's value (thin) and its running mean over
+    ``smooth`` steps (thick; the figure's title says so). Returns the Figure; writes ``path`` if given."""
     import numpy as np
 
-    fig, axis = _figure(figsize=(6, 3.2))
-    for name, values in losses.items():
-        values = np.asarray(values, dtype=float)
+    names = list(losses)
+    cols = min(4, max(1, len(names)))
+    rows = max(1, -(-len(names) // cols))
+    fig, axes = _figure(nrows=rows, ncols=cols, figsize=(3.0 * cols, 2.3 * rows), squeeze=False)
+    for axis in axes.flat[len(names):]:
+        axis.set_visible(False)
+    for axis, name in zip(axes.flat, names, strict=False):
+        values = np.asarray(losses[name], dtype=float)
         x = np.asarray(steps if steps is not None else range(len(values)))
+        axis.plot(x, values, linewidth=0.6, alpha=0.35, color="C0")
         if smooth > 1 and len(values) >= smooth:
-            kernel = np.ones(smooth) / smooth
-            values = np.convolve(values, kernel, mode="valid")
-            x = x[smooth - 1:]
-        axis.plot(x, values, label=name)
-    axis.set_xlabel("step")
-    axis.set_ylabel("loss")
-    axis.legend()
+            axis.plot(x[smooth - 1:], np.convolve(values, np.ones(smooth) / smooth, mode="valid"),
+                      linewidth=1.6, color="C0")
+        axis.set_title(name, fontsize=9)
+        axis.tick_params(labelsize=7)
+        axis.set_xlabel("step", fontsize=7)
+    fig.suptitle(f"thin: the loss of each step; thick: its running mean over {smooth} steps", fontsize=9)
     fig.tight_layout()
     if path is not None:
         _save(fig, path)

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import torch
 
-from gancolor.color import L_SCALE, rgb_to_lab
+from gancolor.color import L_SCALE, lab_normalized_to_rgb, rgb_to_lab
 from gancolor.data.lab import lab_batch
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.losses import cycle_loss, identity_loss, l1_loss
@@ -61,7 +61,7 @@ from gancolor.models.resnet import ResnetGenerator
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.config import TrainConfig
-from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update
+from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update, eval_mode
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
     random_crops_and_flips,
@@ -328,6 +328,20 @@ class MultiTaskTrainer(Trainer):
         L_winter, _ = lab_batch(winter)  # noqa: N806
         return {"summer": summer.float().div_(127.5).sub_(1.0), "L": L, "ab": ab,
                 "winter": winter.float().div_(127.5).sub_(1.0), "L_winter": L_winter, "step": step}
+
+    def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
+        """Both heads on held-out crops (S, S px): the gray summer photo, G's colours, the true colours,
+        G's winter version and (paired domains) the true winter photo; each (N, 3, S, S) in [0, 1]."""
+        summer, winter = domains.a.to(self.device), domains.b.to(self.device)
+        L, _ = lab_batch(summer)  # noqa: N806
+        with eval_mode(self.G):
+            fake_ab, fake_winter = self.G(L)
+        shown = {"gray": lab_normalized_to_rgb(L, torch.zeros_like(fake_ab)),
+                 "colour head": lab_normalized_to_rgb(L, fake_ab), "true colours": summer.float() / 255.0,
+                 "style head": (fake_winter + 1.0) / 2.0}
+        if domains.paired:
+            shown["true winter"] = winter.float() / 255.0
+        return shown
 
 
 def job_gradient_norms(trainer: MultiTaskTrainer, step: int | None = None,

@@ -41,7 +41,7 @@ from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.config import TrainConfig
-from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update
+from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update, eval_mode
 from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
@@ -219,6 +219,17 @@ class CycleGANTrainer(Trainer):
                                                  (self.images_b, self.sampler_b, _CROPS_B))]
         real_a, real_b = (x.to(self.device).float().div_(127.5).sub_(1.0) for x in crops)  # [-1, 1]
         return {"real_a": real_a, "real_b": real_b, "step": step}
+
+    def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
+        """Both translations of held-out crops (S, S px, S a multiple of G's): A | G(A) | B | F(B),
+        with B the true translation of A when ``domains`` are paired; each (N, 3, S, S) in [0, 1]."""
+        a, b = (images.to(self.device).float() / 127.5 - 1.0 for images in (domains.a, domains.b))
+        with eval_mode(self.G_AB, self.G_BA):
+            fake_b, fake_a = self.G_AB(a), self.G_BA(b)
+        name_a, name_b = self.domains.names
+        truth_b = f"true {name_b}" if domains.paired else name_b
+        shown = {name_a: a, f"{name_a} -> {name_b}": fake_b, truth_b: b, f"{name_b} -> {name_a}": fake_a}
+        return {name: (x + 1.0) / 2.0 for name, x in shown.items()}
 
 
 def export_stylizer(trainer: CycleGANTrainer, path: str | os.PathLike, half: bool = True,

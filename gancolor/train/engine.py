@@ -38,7 +38,7 @@ from gancolor.train import distributed
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.precision import Precision
 
-__all__ = ["Update", "Networks", "Trainer", "SharedPool", "Losses"]
+__all__ = ["Update", "Networks", "Trainer", "SharedPool", "Losses", "eval_mode"]
 
 #: What an update's ``losses`` returns: the objective it minimises and the terms it reports.
 Losses = tuple[torch.Tensor, dict[str, torch.Tensor | float]]
@@ -87,6 +87,21 @@ class SharedPool(ImagePool):
     def query(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """(B_rank, C, H, W) fakes -> (B_rank, C, H, W): new and stored fakes, float32, detached."""
         return distributed.shard(super().query(distributed.all_gather(images.float()), generator))
+
+
+@contextmanager
+def eval_mode(*modules: nn.Module) -> Iterator[None]:
+    """Run ``modules`` in eval mode (no dropout, BatchNorm's running statistics) without gradients,
+    then put each back in the mode it was in: previews leave the training state untouched."""
+    modes = [module.training for module in modules]
+    try:
+        for module in modules:
+            module.eval()
+        with torch.no_grad():
+            yield
+    finally:
+        for module, mode in zip(modules, modes, strict=True):
+            module.train(mode)
 
 
 class Trainer:

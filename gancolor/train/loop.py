@@ -42,6 +42,7 @@ from gancolor.train.checkpoint import (
     save_training_checkpoint,
 )
 from gancolor.train.history import History
+from gancolor.train.watch import TrainingMonitor
 
 __all__ = ["Task", "History", "fit", "TrainingDivergedError"]
 
@@ -116,6 +117,7 @@ def fit(
     checkpoint_every: int = 500,
     progress: bool = True,
     log_every: int = 10,
+    monitor: TrainingMonitor | None = None,
 ) -> History:
     """Train ``task`` until ``steps`` steps in total have been done, and return the history of all of them.
 
@@ -125,6 +127,8 @@ def fit(
             and at the end; None trains without checkpoints.
         resume: continue from ``out_dir/checkpoint.pt`` (a ``UserError`` if there is none).
         progress: show a tqdm bar with the mean losses of the last ``log_every`` steps.
+        monitor: gets every step's losses, and writes curves and samples at every checkpoint
+            (:class:`gancolor.train.watch.TrainingMonitor`; rank 0 only).
 
     Raises :class:`TrainingDivergedError` as soon as a loss is nan or inf; the checkpoint on disk
     is then the last good one.
@@ -163,6 +167,8 @@ def fit(
                                             _last_good(path, saved_at))
             history.append(step, losses)
             task.step = step + 1
+            if monitor is not None and main:
+                monitor.log_step(step, losses)
             if progress and main and (task.step % log_every == 0 or task.step == steps):
                 bar.set_postfix({k: f"{history.mean(k, last=log_every):.4g}" for k in losses}, refresh=False)
             if path is not None and (task.step % checkpoint_every == 0 or task.step == steps):
@@ -175,6 +181,8 @@ def fit(
                 rank_rng = distributed.gather_objects(rng_state()) if distributed.is_distributed() else None
                 if main:
                     save_training_checkpoint(path, task, task.step, history, rank_rng_states=rank_rng)
+                    if monitor is not None:
+                        monitor.checkpoint(task, history)
                 distributed.barrier()  # the others wait until rank 0 has written the checkpoint
                 saved_at = task.step
     finally:

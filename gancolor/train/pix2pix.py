@@ -30,8 +30,14 @@ from pathlib import Path
 
 import torch
 
-from gancolor.ab_classes import bin_frequencies, classification_loss, gamut_bins, rebalancing_weights
-from gancolor.color import AB_SCALE, rotate_hue
+from gancolor.ab_classes import (
+    annealed_mean,
+    bin_frequencies,
+    classification_loss,
+    gamut_bins,
+    rebalancing_weights,
+)
+from gancolor.color import AB_SCALE, lab_normalized_to_rgb, rotate_hue
 from gancolor.data import lab_batch
 from gancolor.errors import DataError
 from gancolor.hints import HINT_CHANNELS, generator_input, sample_hints
@@ -50,7 +56,7 @@ from gancolor.propagation import prior_generator_input
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.config import TrainConfig
-from gancolor.train.engine import Losses, Networks, Trainer, Update
+from gancolor.train.engine import Losses, Networks, Trainer, Update, eval_mode
 from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import StepSampler, data_fingerprint, random_crops_and_flips, step_generator
@@ -265,6 +271,20 @@ class ColorizationTrainer(Trainer):
         if self.uses_prior:
             return prior_generator_input(L, hint_ab, mask, config.hint_prior_scale)
         return generator_input(L, hint_ab, mask)
+
+    def preview(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What the model does on held-out uint8 photos (N, 3, S, S), S a multiple of 2**depth:
+        ``input`` (the gray photo, with the simulated hints of step 0 painted in), ``output`` (G's
+        colours) and ``truth``, each (N, 3, S, S) in [0, 1]."""
+        L, ab = lab_batch(images.to(self.device))  # noqa: N806
+        x = self.generator_input(0, L, ab)
+        with eval_mode(self.G):
+            out = self.G(x)
+        if self.config.classify:
+            out = annealed_mean(out, self.config.temperature, self.bins)
+        hints = x[:, 1:3] * x[:, 3:4] if self.config.hints else torch.zeros_like(ab)
+        return {"input": lab_normalized_to_rgb(L, hints), "output": lab_normalized_to_rgb(L, out),
+                "truth": images.float() / 255.0}
 
 
 def _check_settings(config: ColorizeConfig, images: torch.Tensor) -> None:

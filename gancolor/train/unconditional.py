@@ -214,6 +214,13 @@ class DCGANTrainer(Trainer):
             self.G.train(was_training)
         return ((images + 1) / 2).clamp(0, 1).cpu()
 
+    def preview(self, data: object = None) -> dict[str, torch.Tensor]:
+        """The 16 images G makes from :attr:`fixed_z`, as 4 columns of 4, (4, C, S, S) in [0, 1]."""
+        samples = self.sample()
+        if samples.shape[1] == 1:
+            samples = samples.expand(-1, 3, -1, -1)
+        return {f"z {4 * k}-{4 * k + 3}": samples[4 * k:4 * k + 4] for k in range(4)}
+
 
 def train_dcgan(
     config: DCGANConfig,
