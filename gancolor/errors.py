@@ -10,6 +10,7 @@ __all__ = [
     "MissingWeightsError",
     "WriteError",
     "FolderInUseError",
+    "first_line",
 ]
 
 
@@ -57,3 +58,10 @@ class WriteError(UserError):
 
 class FolderInUseError(UserError):
     """An output folder that another running process is writing into (it holds the folder's lock)."""
+
+
+def first_line(error: BaseException, limit: int = 160) -> str:
+    """The first line of ``error``'s message (at most ``limit`` characters), or its type's name when
+    the message is empty: a caught library error, quoted inside one of the one-line errors above."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from gancolor.errors import UserError, WriteError
+from gancolor.errors import UserError, WriteError, first_line
 
 __all__ = [
     "atomic_write",
@@ -45,8 +45,7 @@ def os_reason(error: BaseException) -> str:
     """A short reason for an OS-level error: its strerror ("No space left on device"), else its text."""
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
-    text = str(error).strip()
-    return text.splitlines()[0][:160] if text else type(error).__name__
+    return first_line(error)
 
 
 @contextlib.contextmanager

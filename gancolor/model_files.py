@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gancolor.errors import CheckpointError
+from gancolor.errors import CheckpointError, first_line
 from gancolor.io_utils import atomic_torch_save
 
 __all__ = [
@@ -84,12 +84,6 @@ KNOWN_FORMATS: dict[str, ModelFormat] = {
 }
 
 
-def _first_line(error: BaseException) -> str:
-    """The first line of an error's message (at most 120 characters), or its type's name."""
-    text = str(error).strip()
-    return text.splitlines()[0][:120] if text else type(error).__name__
-
-
 def read_model_file(path: str | Path, expected_format: str) -> dict:
     """The dict saved in the model file ``path``, checked to be of ``expected_format`` (a key of
     :data:`KNOWN_FORMATS`) and no newer than :data:`FORMAT_VERSION`.
@@ -105,7 +99,7 @@ def read_model_file(path: str | Path, expected_format: str) -> dict:
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for corrupt files
-        raise CheckpointError(path, f"not a readable checkpoint ({_first_line(error)})") from None
+        raise CheckpointError(path, f"not a readable checkpoint ({first_line(error, limit=120)})") from None
     kind = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
     if not isinstance(kind, str):
         kind = type(kind).__name__
@@ -146,7 +140,7 @@ def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path
         generator.load_state_dict({k: v.float() for k, v in record["state_dict"].items()})
     except (RuntimeError, TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError,
             MemoryError) as error:
-        reason = f"weights do not fit the architecture ({_first_line(error)})"
+        reason = f"weights do not fit the architecture ({first_line(error, limit=120)})"
         raise CheckpointError(path, f"{name} {reason}" if name else reason) from None
     return generator
 

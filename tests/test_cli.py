@@ -192,7 +192,7 @@ def test_demo_writes_the_figure_and_prints_the_table(tmp_path, capsys):
 
 
 def test_demo_trains_small_models_when_no_checkpoint_is_shipped(tmp_path, monkeypatch, capsys):
-    import gancolor.demo as demo
+    import gancolor.commands.demo as demo
 
     monkeypatch.setattr(demo, "default_checkpoint", lambda mode: tmp_path / "absent" / f"{mode}.pt")
     monkeypatch.setattr(demo, "fallback_dir", lambda: tmp_path / "demo-models")
@@ -222,3 +222,16 @@ def test_a_stray_rank_outside_torchrun_does_not_hide_errors(tmp_path, capsys, mo
         monkeypatch.delenv(name, raising=False)
     assert main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert "missing.pt" in capsys.readouterr().err
+
+
+def test_every_sub_command_has_the_same_shape_and_help_needs_no_torch():
+    """Each sub-command is a module with ``add_parser`` and ``run``; building the parser (``gancolor
+    --help``) imports neither torch nor numpy, so it answers at once."""
+    from gancolor.cli import COMMANDS
+
+    for command in COMMANDS:
+        assert callable(command.add_parser) and callable(command.run), command.__name__
+    code = ("import sys; from gancolor.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""gancolor.data.download / registry / download_cli against a local HTTP server (never the internet)."""
+"""gancolor.data.download / registry / commands.download against a local HTTP server (never the internet)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gancolor.commands.download import download_command
 from gancolor.data import download as dl
 from gancolor.data.download import (
     LOCK_NAME,
@@ -26,12 +27,12 @@ from gancolor.data.download import (
     dataset_path,
     download,
     fetch,
+    fetching,
     list_datasets,
     read_marker,
     resolve_data,
     safe_extract,
 )
-from gancolor.data.download_cli import download_command
 from gancolor.data.registry import (
     LAYOUTS,
     REQUIRED_FIELDS,
@@ -123,7 +124,7 @@ def server():
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
     """Retries wait ~0 s in tests, whatever backoff a call passes."""
-    monkeypatch.setattr(dl.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(fetching.time, "sleep", lambda seconds: None)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""What the ``gancolor`` sub-commands do, one module per command (the parser is :mod:`gancolor.cli`)."""
+"""The ``gancolor`` sub-commands, one module each; :mod:`gancolor.cli` assembles them.
 
-from gancolor.commands.colorize import colorize_files
-from gancolor.commands.data import load_images
-from gancolor.commands.evaluate import evaluate_command
-from gancolor.commands.files import convert_files, output_path_for
-from gancolor.commands.stylize import stylize_files
-from gancolor.commands.train import train_colorize
+Every sub-command module has the same two functions: ``add_parser(subparsers)`` adds its parser
+(options checked once, by the types of :mod:`gancolor.commands.options`) and returns it, and
+``run(args) -> int`` does the work and returns the exit status. The sub-command modules import
+nothing heavy (torch, numpy) at the top, so that ``gancolor --help`` answers at once.
 
-__all__ = ["colorize_files", "convert_files", "evaluate_command", "load_images", "output_path_for",
-           "stylize_files", "train_colorize"]
+- :mod:`~gancolor.commands.demo`, :mod:`~gancolor.commands.train`, :mod:`~gancolor.commands.colorize`,
+  :mod:`~gancolor.commands.stylize`, :mod:`~gancolor.commands.evaluate`,
+  :mod:`~gancolor.commands.download`: the sub-commands.
+- :mod:`~gancolor.commands.options`: argparse types with one-line errors, and the shared value ranges.
+- :mod:`~gancolor.commands.data`: the images a command trains or evaluates on.
+- :mod:`~gancolor.commands.files`: running a photo-to-photo model over files and folders.
+"""

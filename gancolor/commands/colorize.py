@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from gancolor.commands.files import convert_files
+from gancolor.commands.options import TEMPERATURE, WORKING_SIZE, device_name
 from gancolor.errors import UserError
 
-__all__ = ["colorize_files"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["add_parser", "run", "colorize_files"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor colorize`` to ``subparsers``; returns its parser."""
+    colorize = subparsers.add_parser("colorize", help="colorize photos of any size")
+    colorize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    colorize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    colorize.add_argument("--checkpoint", type=Path, default=None,
+                          help="colorizer file (default: the shipped L1 model; with --hints: the hint model)")
+    colorize.add_argument("--hints", type=Path, default=None,
+                          help='JSON colour hints, [{"x": 120, "y": 80, "color": "#ff0000"}, ...]')
+    colorize.add_argument("--size", type=WORKING_SIZE, default=None, help="long side (px) the model sees")
+    colorize.add_argument("--device", type=device_name, default="cpu")
+    colorize.add_argument("--temperature", type=TEMPERATURE, default=None,
+                          help="classification colorizers (Zhang et al. 2016): decode at this temperature, "
+                               "1 = safe mean, towards 0 = vivid (default: the model's)")
+    return colorize
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor colorize`` as parsed by :func:`add_parser`; returns the exit status."""
+    return colorize_files(args.inputs, args.out, checkpoint=args.checkpoint, size=args.size,
+                          device=args.device, hints=args.hints, temperature=args.temperature)
 
 
 def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None = None,
@@ -22,6 +48,7 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     input, in its pixel coordinates; it needs a hint colorizer (the shipped one by default).
     ``temperature``: decoding temperature of a classification colorizer (Zhang et al. 2016).
     """
+    from gancolor.commands.files import convert_files
     from gancolor.hints import load_hints_json
     from gancolor.inference import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
 

@@ -1,12 +1,17 @@
-"""Which images a command trains or evaluates on: the embedded dataset or a folder."""
+"""Which images a command trains or evaluates on: the embedded dataset, a downloaded one or a folder."""
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from gancolor.errors import DataError
 
-__all__ = ["load_images"]
+if TYPE_CHECKING:
+    import torch
+
+    from gancolor.data import UnpairedDomains
+
+__all__ = ["load_images", "load_domains"]
 
 
 def load_images(data: str, split: str = "train", size: int = 64, source: str = "all"
@@ -45,3 +50,16 @@ def _dataset_split(data: str, split: str) -> str | None:
         if candidate in entry.splits:
             return candidate
     return None
+
+
+def load_domains(data: str, split: str, size: int) -> UnpairedDomains:
+    """Two image domains for CycleGAN: ``"embedded"`` (summer <-> winter scenes, paired), a CycleGAN
+    dataset name (``gancolor download horse2zebra``) or a folder with trainA/ trainB/ testA/ testB/."""
+    from gancolor.data import load_embedded_domains, load_unpaired_folder
+
+    if data == "embedded":
+        return load_embedded_domains(split, size=size)
+    from gancolor.data.download import resolve_data
+
+    folder_split = "train" if split == "train" else "test"  # the public sets have no val split
+    return load_unpaired_folder(resolve_data(data), split=folder_split, size=size)

@@ -1,4 +1,9 @@
-"""``gancolor evaluate``: held-out metrics of trained models against the baselines."""
+"""``gancolor evaluate``: held-out metrics of trained models against the baselines.
+
+One function per ``--task``: colorizers (on the embedded data, a dataset, a folder, or whole real
+photos with ``--data photos``), CycleGAN stylizers, and the two heads of a multi-task model; each
+prints a table (or JSON with ``--json``) through :func:`report`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,49 @@ import json
 import math
 from pathlib import Path
 
-from gancolor.commands.data import load_images
+from gancolor.commands.data import load_domains, load_images
+from gancolor.commands.options import IMAGE_SIZE, TEMPERATURE, int_in
 from gancolor.errors import UserError
 
-__all__ = ["evaluate_command"]
+__all__ = ["add_parser", "run", "report"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor evaluate`` to ``subparsers``; returns its parser."""
+    evaluate = subparsers.add_parser("evaluate", help="held-out metrics of trained models and baselines")
+    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask"],
+                          help="what the checkpoints do (default: colorize)")
+    evaluate.add_argument("--checkpoint", type=Path, action="append", default=None,
+                          help="model file; repeat to compare (default: the shipped models of the task)")
+    evaluate.add_argument("--data", default="embedded",
+                          help="'embedded', 'photos' (whole real photos the dependencies ship), a dataset "
+                               "name or a folder")
+    evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
+    evaluate.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
+                          help="embedded colorize data only: which part")
+    evaluate.add_argument("--size", type=IMAGE_SIZE, default=64,
+                          help="image size for a folder (default: 64)")
+    evaluate.add_argument("--hints", type=int_in(0, 10_000), nargs="+", default=None, metavar="N",
+                          help="hint colorizers: N simulated hints per image; several N give a curve")
+    evaluate.add_argument("--temperature", type=TEMPERATURE, nargs="+", default=None, metavar="T",
+                          help="classification colorizers: decode at each temperature T "
+                               "(default: the model's)")
+    evaluate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"], help="stylize only")
+    evaluate.add_argument("--fid-weights", default=None, help="pytorch-fid Inception weights file")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return evaluate
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor evaluate`` as parsed by :func:`add_parser`: a table (or JSON) of each model
+    against the baselines on held-out data; returns the exit status."""
+    if args.task == "stylize":
+        return _evaluate_stylizers(args)
+    if args.task == "multitask":
+        return _evaluate_multitask(args)
+    if args.data == "photos":
+        return _evaluate_photos(args)
+    return _evaluate_colorizers(args)
 
 
 def _shipped_checkpoints(hints: bool, automatic: bool = True) -> list[Path]:
@@ -46,21 +90,6 @@ def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dic
                 colorizer.set_temperature(temperature)
             colorizers[_colorizer_name(colorizer, path)] = colorizer
     return colorizers
-
-
-def evaluate_command(args: argparse.Namespace) -> int:
-    """``gancolor evaluate``: a table (or JSON) of each model against the baselines on held-out data."""
-    if args.task == "stylize":
-        from gancolor.commands.stylize import evaluate_stylizers_command
-
-        return evaluate_stylizers_command(args)
-    if args.task == "multitask":
-        from gancolor.commands.multitask import evaluate_multitask_command
-
-        return evaluate_multitask_command(args)
-    if args.data == "photos":
-        return _evaluate_photos(args)
-    return _evaluate_colorizers(args)
 
 
 def _evaluate_photos(args: argparse.Namespace) -> int:
@@ -120,6 +149,53 @@ def _evaluate_colorizers(args: argparse.Namespace) -> int:
                 results[f"{name}, {count} hints"] = row
         note, fid_note = "simulated hints from the ground truth (seed 0)", ""
     return report(results, args, len(images), " ".join(filter(None, [note, fid_note])))
+
+
+def _evaluate_stylizers(args: argparse.Namespace) -> int:
+    """``--task stylize``: PSNR/SSIM against the true target (paired data) and FID/KID (when the
+    Inception weights exist), for each stylizer and the identity mapping."""
+    from gancolor.evaluate_style import evaluate_stylizer
+    from gancolor.stylize import default_stylizer, load_stylizer
+
+    paths = args.checkpoint or [default_stylizer()]
+    domains = load_domains(args.data, args.split, args.size)
+    with_fid, fid_note = _fid_available(args.fid_weights)
+    if not domains.paired and not with_fid:
+        raise UserError(f"{args.data}: unpaired domains have no true target to compare with; FID/KID need "
+                        f"the Inception weights ({fid_note})")
+    results: dict[str, dict[str, float]] = {}
+    for path in paths:
+        scores = evaluate_stylizer(load_stylizer(path), domains, args.direction, with_fid=with_fid,
+                                   fid_weights=args.fid_weights, progress=not args.json)
+        results[f"stylizer ({Path(path).name})"] = scores["stylizer"]
+        results["identity (input unchanged)"] = scores["identity"]
+    note = f"{args.direction}: {len(domains.a)} A and {len(domains.b)} B images. {fid_note}".strip()
+    return report(results, args, len(domains.a), note)
+
+
+def _evaluate_multitask(args: argparse.Namespace) -> int:
+    """``--task multitask``: the colour head vs the summer truth and the style head vs the winter truth
+    (embedded scenes of ``--split``), beside the gray/identity baselines and the shipped single-task
+    models."""
+    from gancolor.data.embedded import load_embedded
+    from gancolor.inference import default_checkpoint, load_colorizer
+    from gancolor.multitask import default_multitask, evaluate_multitask, load_multitask
+    from gancolor.stylize import default_stylizer, load_stylizer
+
+    if args.data != "embedded":
+        raise UserError(f"{args.data}: multi-task evaluation needs aligned summer/winter pairs; "
+                        "use --data embedded")
+    paths = args.checkpoint or [default_multitask()]
+    if len(paths) != 1:
+        raise UserError("--task multitask evaluates one --checkpoint at a time")
+    colorizer = load_colorizer(default_checkpoint("gan")) if default_checkpoint("gan").is_file() else None
+    stylizer = load_stylizer(default_stylizer()) if default_stylizer().is_file() else None
+    results = evaluate_multitask(load_multitask(Path(paths[0])), split=args.split, colorizer=colorizer,
+                                 stylizer=stylizer)
+    rows = {f"{job}: {method}": scores for job, table in results.items() for method, scores in table.items()}
+    note = ("colour rows vs the summer photo, style rows vs its winter twin; single-task models: the shipped "
+            "colorizer_gan.pt and stylizer_summer2winter.pt")
+    return report(rows, args, len(load_embedded(args.split, source="scenes").images), note)
 
 
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace, num_images: int, note: str = ""

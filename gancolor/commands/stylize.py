@@ -1,16 +1,38 @@
-"""``gancolor stylize``: translate photos of any size with a CycleGAN; and its ``evaluate --task stylize``."""
+"""``gancolor stylize``: translate photos of any size with a CycleGAN (A <-> B)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+from gancolor.commands.options import WORKING_SIZE, device_name
 
-from gancolor.commands.files import convert_files
+if TYPE_CHECKING:
+    import numpy as np
 
-__all__ = ["stylize_files", "evaluate_stylizers_command", "load_domains"]
+__all__ = ["add_parser", "run", "stylize_files"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor stylize`` to ``subparsers``; returns its parser."""
+    stylize = subparsers.add_parser("stylize", help="translate photos of any size with a CycleGAN (A <-> B)")
+    stylize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    stylize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    stylize.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"],
+                         help="AtoB (default; summer -> winter for the shipped model) or BtoA")
+    stylize.add_argument("--checkpoint", type=Path, default=None,
+                         help="stylizer file (default: the shipped summer <-> winter model)")
+    stylize.add_argument("--size", type=WORKING_SIZE, default=None, help="long side (px) the model sees")
+    stylize.add_argument("--device", type=device_name, default="cpu")
+    return stylize
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor stylize`` as parsed by :func:`add_parser`; returns the exit status."""
+    return stylize_files(args.inputs, args.out, direction=args.direction, checkpoint=args.checkpoint,
+                         size=args.size, device=args.device)
 
 
 def stylize_files(inputs: Sequence[str], out_dir: Path, direction: str = "AtoB",
@@ -19,6 +41,7 @@ def stylize_files(inputs: Sequence[str], out_dir: Path, direction: str = "AtoB",
 
     ``direction``: "AtoB" or "BtoA" (for the shipped model, A = summer, B = winter).
     """
+    from gancolor.commands.files import convert_files
     from gancolor.stylize import load_stylizer
 
     stylizer = load_stylizer(checkpoint, device=device, inference_size=size)
@@ -28,40 +51,3 @@ def stylize_files(inputs: Sequence[str], out_dir: Path, direction: str = "AtoB",
         return stylizer.stylize_image(rgb, key)
 
     return convert_files(inputs, out_dir, stylize, verb="stylized")
-
-
-def load_domains(data: str, split: str, size: int):  # -> UnpairedDomains
-    """Two image domains for CycleGAN: ``"embedded"`` (summer <-> winter scenes, paired), a CycleGAN
-    dataset name (``gancolor download horse2zebra``) or a folder with trainA/ trainB/ testA/ testB/."""
-    from gancolor.data import load_embedded_domains, load_unpaired_folder
-
-    if data == "embedded":
-        return load_embedded_domains(split, size=size)
-    from gancolor.data.download import resolve_data
-
-    folder_split = "train" if split == "train" else "test"  # the public sets have no val split
-    return load_unpaired_folder(resolve_data(data), split=folder_split, size=size)
-
-
-def evaluate_stylizers_command(args: argparse.Namespace) -> int:
-    """``gancolor evaluate --task stylize``: PSNR/SSIM against the true target (paired data) and
-    FID/KID (when the Inception weights exist), for each stylizer and the identity mapping."""
-    from gancolor.commands.evaluate import _fid_available, report
-    from gancolor.errors import UserError
-    from gancolor.evaluate_style import evaluate_stylizer
-    from gancolor.stylize import default_stylizer, load_stylizer
-
-    paths = args.checkpoint or [default_stylizer()]
-    domains = load_domains(args.data, args.split, args.size)
-    with_fid, fid_note = _fid_available(args.fid_weights)
-    if not domains.paired and not with_fid:
-        raise UserError(f"{args.data}: unpaired domains have no true target to compare with; FID/KID need "
-                        f"the Inception weights ({fid_note})")
-    results: dict[str, dict[str, float]] = {}
-    for path in paths:
-        scores = evaluate_stylizer(load_stylizer(path), domains, args.direction, with_fid=with_fid,
-                                   fid_weights=args.fid_weights, progress=not args.json)
-        results[f"stylizer ({Path(path).name})"] = scores["stylizer"]
-        results["identity (input unchanged)"] = scores["identity"]
-    note = f"{args.direction}: {len(domains.a)} A and {len(domains.b)} B images. {fid_note}".strip()
-    return report(results, args, len(domains.a), note)

@@ -12,16 +12,143 @@ import argparse
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from gancolor.commands.data import load_images
+from gancolor.commands.data import load_domains, load_images
+from gancolor.commands.options import (
+    IMAGE_SIZE,
+    STEPS,
+    TEMPERATURE,
+    WORKING_SIZE,
+    device_name,
+    float_in,
+    int_in,
+)
 from gancolor.errors import UserError
 
-__all__ = ["train_colorize", "train_cyclegan", "train_multitask"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["add_parser", "run"]
+
+#: The GAN objectives ``--gan-loss`` offers (:data:`gancolor.losses.GAN_LOSSES`, written out here so
+#: that building the parser does not import torch).
+_GAN_LOSSES = ["minimax", "nonsaturating", "lsgan", "hinge", "wgan"]
+
+# Ranges of the training options, checked once when the command line is parsed.
+_BATCH = int_in(1, 4096)
+_WIDTH = int_in(1, 1024)
+_LR = float_in(0, 10, low_open=True)
+_WEIGHT = float_in(0, 1e6)
+_SEED = int_in(0, 2**63 - 1)
+_FRACTION = float_in(0, 1)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor train TASK`` (colorize, cyclegan, multitask) to ``subparsers``; returns its parser."""
+    train = subparsers.add_parser("train", help="train a model (checkpoints, exact resume)")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
+    _add_colorize_options(_add_task(tasks, "colorize", "colorizer.pt",
+                                    "pix2pix colorization: U-Net L -> ab, PatchGAN on (L, ab)"))
+    _add_cyclegan_options(_add_task(tasks, "cyclegan", "stylizer.pt",
+                                    "CycleGAN: unpaired translation A <-> B (ResNet G, LSGAN)"))
+    _add_multitask_options(_add_task(tasks, "multitask", "multitask.pt",
+                                     "one model, two jobs: gray -> colour and gray -> style"))
+    return train
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor train TASK`` as parsed by :func:`add_parser`; returns the exit status."""
+    return _TASKS[args.task](args)
+
+
+def _add_task(tasks: argparse._SubParsersAction, name: str, what: str, help: str) -> argparse.ArgumentParser:
+    """Add the parser of ``gancolor train NAME`` with the options every task has: data, length,
+    output (``what`` is the model file it writes), resume, seed, device, precision."""
+    parser = tasks.add_parser(name, help=help)
+    parser.add_argument("--data", default="embedded",
+                        help="'embedded' (default), a dataset name (`gancolor download --list`) or a folder")
+    parser.add_argument("--config", default=None, choices=["tiny", "full"],
+                        help="a preset: 'tiny' (CPU, minutes; the default settings) or 'full' (GPU, the "
+                             "paper's settings); options given explicitly override it")
+    parser.add_argument("--steps", type=STEPS, default=None, help="total training steps (default: preset's)")
+    parser.add_argument("--out", type=Path, required=True, help=f"output folder for checkpoint.pt and {what}")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start a new run in an --out that holds one (its files are replaced)")
+    parser.add_argument("--image-size", type=IMAGE_SIZE, default=None, help="training crop size in px")
+    parser.add_argument("--batch-size", type=_BATCH, default=None)
+    parser.add_argument("--lr", type=_LR, default=None)
+    parser.add_argument("--seed", type=_SEED, default=None)
+    parser.add_argument("--device", type=device_name, default=None,
+                        help="cpu, cuda, mps (default: best available); under torchrun each process takes "
+                             "the GPU of its LOCAL_RANK (cuda) or the CPU (gloo)")
+    parser.add_argument("--checkpoint-every", type=STEPS, default=250)
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                        help="mixed precision (float16 autocast + gradient scaling), CUDA only "
+                             "(default: on with --config full)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="NHWC memory layout for faster convolutions, CUDA only "
+                             "(default: on with --config full)")
+    return parser
+
+
+def _add_colorize_options(colorize: argparse.ArgumentParser) -> None:
+    """The options of ``gancolor train colorize`` beyond the common ones."""
+    colorize.add_argument("--l1-only", action="store_true", help="no discriminator: the L1-only baseline")
+    colorize.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
+                          help="with --data embedded: the photo crops, the scenes, or both (default)")
+    colorize.add_argument("--classify", action="store_true",
+                          help="colour as classification over ab bins, rebalanced cross-entropy, no "
+                               "discriminator (Zhang et al. 2016)")
+    colorize.add_argument("--rebalance-lambda", type=_FRACTION, default=None,
+                          help="with --classify: class rebalancing, 0 = by rarity, 1 = none (paper: 0.5)")
+    colorize.add_argument("--temperature", type=TEMPERATURE, default=None,
+                          help="with --classify: the model file's decoding temperature (paper: 0.38)")
+    colorize.add_argument("--hints", action="store_true",
+                          help="train a hint colorizer: L + sparse colour hints (Zhang et al. 2017)")
+    colorize.add_argument("--hint-prior", default=None, choices=["none", "levin"],
+                          help="with --hints: 'levin' = G also sees the hints spread by Levin et al. 2004 "
+                               "and learns what to add to them")
+    colorize.add_argument("--hue-jitter", type=_FRACTION, default=None,
+                          help="share of training images whose colours turn by a random hue angle (L kept): "
+                               "a hint model then follows its hints instead of remembered colours")
+    colorize.add_argument("--hint-max", type=int_in(0, 10_000), default=None,
+                          help="with --hints: at most this many simulated hints per image (default 32)")
+    colorize.add_argument("--hint-p-none", type=float_in(0, 1, low_open=True), default=None,
+                          help="with --hints: P(no hint); the number of hints is geometric (default 1/8)")
+    colorize.add_argument("--hint-sizes", type=int_in(1, 4096), nargs=2, default=None, metavar=("MIN", "MAX"),
+                          help="with --hints: side of the simulated hint squares in px (default 1 5)")
+    colorize.add_argument("--width", type=_WIDTH, default=None, help="U-Net width of the first layer")
+    colorize.add_argument("--depth", type=int_in(1, 10), default=None, help="U-Net down-sampling steps")
+    colorize.add_argument("--lambda-l1", type=_WEIGHT, default=None,
+                          help="weight of the L1 term (paper: 100)")
+    colorize.add_argument("--gan-loss", default=None, choices=_GAN_LOSSES)
+    colorize.add_argument("--norm", default=None, choices=["batch", "instance", "none"],
+                          help="normalisation in G and D (default: batch; instance suits batch size 1)")
+    colorize.add_argument("--inference-size", type=WORKING_SIZE, default=None,
+                          help="long side (px) at which photos are colorized (default: 4 x image size)")
+
+
+def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
+    """The options of ``gancolor train cyclegan`` beyond the common ones."""
+    cyclegan.add_argument("--lambda-cycle", type=_WEIGHT, default=None, help="cycle loss weight (paper: 10)")
+    cyclegan.add_argument("--lambda-identity", type=_WEIGHT, default=None,
+                          help="weight of the identity loss, times --lambda-cycle (paper: 0.5)")
+    cyclegan.add_argument("--blocks", type=int_in(1, 64), default=None,
+                          help="ResNet blocks in G (paper: 9 at 256 px)")
+    cyclegan.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
+
+
+def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
+    """The options of ``gancolor train multitask`` beyond the common ones."""
+    multitask.add_argument("--colour-weight", type=_WEIGHT, default=None, help="weight of the colour loss")
+    multitask.add_argument("--style-weight", type=_WEIGHT, default=None, help="weight of the style loss")
+
+
+# -- running a task ----------------------------------------------------------------------------
 
 
 def _build(trainer_class: type, *args: Any, **kwargs: Any) -> Any:
@@ -32,29 +159,66 @@ def _build(trainer_class: type, *args: Any, **kwargs: Any) -> Any:
         raise UserError(f"{trainer_class.__name__}: {error}") from None
 
 
-def _settings(args: argparse.Namespace, task: str, num_examples: int, **options: Any) -> tuple[Any, int]:
-    """The task's config and step count: the preset, then the options the user gave (None = not given).
+@dataclass(frozen=True)
+class _Settings:
+    """A run's settings as the command line gives them, read once by :func:`_read_settings`.
+
+    ``options``: the config fields the user gave (None = not given, the preset's value stays);
+    ``speed``: ``amp`` / ``channels_last`` for configs that have them; ``image_size``: the
+    training crop, which the data is read at.
+    """
+
+    task: str
+    preset: str
+    options: dict[str, Any]
+    speed: dict[str, bool]
+    image_size: int
+
+    def config(self, num_examples: int) -> tuple[Any, int]:
+        """The task's config and step count for ``num_examples`` training images (the ``full``
+        preset counts its steps in epochs over the data)."""
+        config, steps = _preset_config(self.task, self.preset, num_examples, self.options)
+        return replace(config, **self.speed), steps
+
+
+def _preset_config(task: str, preset: str, num_examples: int, options: dict[str, Any]) -> tuple[Any, int]:
+    """:func:`gancolor.train.presets.preset_config`; settings it refuses become a one-line error."""
+    from gancolor.train.presets import preset_config
+
+    try:
+        return preset_config(task, preset, num_examples, **options)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+
+
+def _read_settings(args: argparse.Namespace, task: str, **options: Any) -> _Settings:
+    """The settings of ``gancolor train TASK``: the ``--config`` preset (``tiny`` by default) with
+    the common options and the task's ``options`` the user gave (None = not given).
 
     Mixed precision and channels_last (configs with ``amp`` / ``channels_last`` fields): on with
     ``--config full`` or ``--amp`` / ``--channels-last`` on CUDA; ``--config full`` on another
     device leaves them off with a note; ``--amp`` / ``--channels-last`` there are refused.
     """
-    from gancolor.runtime import pick_device
-    from gancolor.train import distributed
-    from gancolor.train.presets import preset_config
+    import torch
 
     if args.steps is not None and args.steps <= 0:
         raise UserError(f"--steps must be positive, got {args.steps}")
     if args.device:
         torch.device(args.device)  # validates the name
-    common = dict(image_size=args.image_size, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                  steps=args.steps)
-    try:
-        config, steps = preset_config(task, args.config or "tiny", num_examples, **common, **options)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if not hasattr(config, "amp"):
-        return config, steps
+    given = dict(image_size=args.image_size, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                 steps=args.steps, **options)
+    preset = args.config or "tiny"
+    config, _ = _preset_config(task, preset, 1, given)  # all but the step count: no data needed
+    speed = _speed_switches(args) if hasattr(config, "amp") else {}
+    return _Settings(task, preset, given, speed, config.image_size)
+
+
+def _speed_switches(args: argparse.Namespace) -> dict[str, bool]:
+    """``amp`` and ``channels_last`` from ``--amp``, ``--channels-last``, ``--config`` and the device
+    (see :func:`_read_settings`)."""
+    from gancolor.runtime import pick_device
+    from gancolor.train import distributed
+
     cuda = pick_device(args.device).type == "cuda"
     full = args.config == "full"
     speed = {}
@@ -64,11 +228,10 @@ def _settings(args: argparse.Namespace, task: str, num_examples: int, **options:
             raise UserError(f"{flag} needs a CUDA GPU: on {pick_device(args.device).type} training runs in "
                             f"float32 (leave {flag} out)")
         speed[key] = (full if given is None else given) and cuda
-    if full and not cuda and not getattr(args, "_precision_noted", False) and distributed.is_main():
+    if full and not cuda and distributed.is_main():
         print(f"note: mixed precision and channels_last are CUDA-only; the full preset trains in float32 "
               f"on {pick_device(args.device).type}")
-        args._precision_noted = True
-    return replace(config, **speed), steps
+    return speed
 
 
 @contextmanager
@@ -124,7 +287,7 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
     return model_path
 
 
-def train_colorize(args: argparse.Namespace) -> int:
+def _train_colorize(args: argparse.Namespace) -> int:
     """``gancolor train colorize``: train, then export ``colorizer.pt`` and print validation metrics."""
     from gancolor.evaluate import evaluate_colorizers, format_table
     from gancolor.inference import load_colorizer
@@ -140,9 +303,9 @@ def train_colorize(args: argparse.Namespace) -> int:
                    rebalance_lambda=args.rebalance_lambda,
                    temperature=args.temperature)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
-        config, _ = _settings(args, "colorize", 1, **options)
-        images, _ = load_images(args.data, split="train", size=config.image_size, source=args.source)
-        config, steps = _settings(args, "colorize", len(images), **options)
+        settings = _read_settings(args, "colorize", **options)
+        images, _ = load_images(args.data, split="train", size=settings.image_size, source=args.source)
+        config, steps = settings.config(len(images))
         kind = ("classification" if config.classify else "L1-only" if config.l1_only else "GAN") + \
             (" hint" if config.hints else "")
         trainer = _build(ColorizationTrainer, config, images, device=device)
@@ -165,9 +328,8 @@ def train_colorize(args: argparse.Namespace) -> int:
     return 0
 
 
-def train_cyclegan(args: argparse.Namespace) -> int:
+def _train_cyclegan(args: argparse.Namespace) -> int:
     """``gancolor train cyclegan``: unpaired A <-> B; export ``stylizer.pt``; paired validation metrics."""
-    from gancolor.commands.stylize import load_domains
     from gancolor.evaluate import format_table
     from gancolor.evaluate_style import evaluate_stylizer
     from gancolor.stylize import load_stylizer
@@ -176,9 +338,9 @@ def train_cyclegan(args: argparse.Namespace) -> int:
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
                    lambda_identity=args.lambda_identity)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
-        config, _ = _settings(args, "cyclegan", 1, **options)
-        domains = load_domains(args.data, "train", config.image_size)
-        config, steps = _settings(args, "cyclegan", max(len(domains.a), len(domains.b)), **options)
+        settings = _read_settings(args, "cyclegan", **options)
+        domains = load_domains(args.data, "train", settings.image_size)
+        config, steps = settings.config(max(len(domains.a), len(domains.b)))
         trainer = _build(CycleGANTrainer, config, domains, device=device)
         names = "2".join(domains.names)
         stylizer_path = _fit_and_export(
@@ -196,9 +358,8 @@ def train_cyclegan(args: argparse.Namespace) -> int:
     return 0
 
 
-def train_multitask(args: argparse.Namespace) -> int:
+def _train_multitask(args: argparse.Namespace) -> int:
     """``gancolor train multitask``: gray -> colour + gray -> winter in one model; export ``multitask.pt``."""
-    from gancolor.commands.stylize import load_domains
     from gancolor.multitask import evaluate_multitask, format_multitask_results, load_multitask
     from gancolor.train.colour_and_style import MultiTaskTrainer, export_multitask
 
@@ -206,9 +367,9 @@ def train_multitask(args: argparse.Namespace) -> int:
         raise UserError(f"{args.data}: the multi-task model trains on the embedded summer/winter scenes "
                         "(it needs colour photos of domain A and photos of domain B); use --data embedded")
     options = dict(weight_colour=args.colour_weight, weight_style=args.style_weight)
-    config, _ = _settings(args, "multitask", 1, **options)
-    domains = load_domains(args.data, "train", config.image_size)
-    config, steps = _settings(args, "multitask", max(len(domains.a), len(domains.b)), **options)
+    settings = _read_settings(args, "multitask", **options)
+    domains = load_domains(args.data, "train", settings.image_size)
+    config, steps = settings.config(max(len(domains.a), len(domains.b)))
     trainer = _build(MultiTaskTrainer, config, domains, device=args.device)
     model_path = _fit_and_export(
         trainer, steps, args, lambda out: export_multitask(trainer, out / "multitask.pt"),
@@ -218,3 +379,11 @@ def train_multitask(args: argparse.Namespace) -> int:
     print(format_multitask_results(evaluate_multitask(load_multitask(model_path), split="val",
                                                       size=config.image_size)))
     return 0
+
+
+#: ``gancolor train TASK``: what runs each task.
+_TASKS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "colorize": _train_colorize,
+    "cyclegan": _train_cyclegan,
+    "multitask": _train_multitask,
+}

@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+from gancolor.commands.options import image_file, int_in
 
-from gancolor.inference import Colorizer, default_checkpoint, load_colorizer
+if TYPE_CHECKING:
+    import torch
 
-__all__ = ["run_demo", "demo_colorizers", "pick_showcase"]
+    from gancolor.inference import Colorizer
+
+__all__ = ["add_parser", "run", "run_demo", "demo_colorizers", "pick_showcase"]
 
 #: Steps of the fallback models trained when no shipped checkpoint exists
 #: (under 3 minutes for both on 2 CPU cores).
 FALLBACK_STEPS = 250
 
 
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor demo`` to ``subparsers``; returns its parser."""
+    demo = subparsers.add_parser("demo", help="colorize held-out images with the shipped models -> demo.png")
+    demo.add_argument("--out", type=image_file, default=Path("demo.png"),
+                      help="image to write (default: demo.png)")
+    demo.add_argument("--rows", type=int_in(1, 64), default=8, help="images in the figure (default: 8)")
+    return demo
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor demo`` as parsed by :func:`add_parser`; returns the exit status."""
+    return run_demo(out=args.out, rows=args.rows)
+
+
+def default_checkpoint(mode: str) -> Path:
+    """The shipped colorizer file of ``mode`` (:func:`gancolor.inference.default_checkpoint`; imported
+    here, with torch, only when the demo runs, so that ``gancolor --help`` stays fast)."""
+    from gancolor.inference import default_checkpoint
+
+    return default_checkpoint(mode)
+
+
 def _train_fallback(mode: str, out_dir: Path) -> Path:
-    from gancolor.commands import load_images
+    from gancolor.commands.data import load_images
     from gancolor.train import ColorizeConfig, export_colorizer, train_colorizer
 
     config = ColorizeConfig(l1_only=(mode == "l1"))
@@ -38,6 +65,8 @@ def fallback_dir() -> Path:
 
 def demo_colorizers() -> dict[str, Colorizer]:
     """The shipped L1-only and GAN colorizers; small ones are trained once if they are missing."""
+    from gancolor.inference import load_colorizer
+
     colorizers = {}
     for mode, label in (("l1", "L1 only"), ("gan", "GAN")):
         path = default_checkpoint(mode)

@@ -1,22 +1,34 @@
-"""What ``gancolor download NAME... [--list] [--root DIR]`` does (the parser lives in :mod:`gancolor.cli`)."""
+"""``gancolor download NAME... [--list] [--root DIR]``: download public datasets (gancolor.data.download)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from gancolor.data.download import (
-    UnverifiedDownloadWarning,
-    download,
-    list_datasets,
-    read_marker,
-)
-from gancolor.data.registry import DatasetEntry, load_registry
 from gancolor.errors import DataError
 
-__all__ = ["download_command", "format_size"]
+if TYPE_CHECKING:
+    from gancolor.data.registry import DatasetEntry
+
+__all__ = ["add_parser", "run", "download_command", "format_size"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gancolor download`` to ``subparsers``; returns its parser."""
+    download = subparsers.add_parser("download", help="download a public dataset (sha256-checked, resumable)")
+    download.add_argument("names", nargs="*", metavar="NAME", help="dataset name(s); see --list")
+    download.add_argument("--list", action="store_true", help="list the datasets and which are downloaded")
+    download.add_argument("--root", default=None, help="where datasets go (default: the gancolor cache)")
+    return download
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gancolor download`` as parsed by :func:`add_parser`; returns the exit status."""
+    return download_command(args.names, root=args.root, list_only=args.list)
 
 
 def format_size(size: int) -> str:
@@ -42,7 +54,10 @@ def download_command(names: Sequence[str], root: str | os.PathLike | None = None
     (verified) or trusted on first use. Unknown names are rejected before anything is
     downloaded. Problems raise :class:`~gancolor.errors.UserError` subclasses with one-line messages.
     """
-    entries = registry if isinstance(registry, dict) else load_registry(registry)
+    from gancolor.data.download import UnverifiedDownloadWarning, download, list_datasets, read_marker
+    from gancolor.data.download.folders import registry_entries
+
+    entries = registry_entries(registry)
     if list_only:
         _print_list(root, entries)
         return 0
@@ -88,6 +103,8 @@ def _print_splits(entry: DatasetEntry, path: os.PathLike) -> None:
 
 
 def _print_list(root: str | os.PathLike | None, entries: dict[str, DatasetEntry]) -> None:
+    from gancolor.data.download import list_datasets
+
     statuses = list_datasets(root, registry=entries)
     width = max(len(status.name) for status in statuses)
     print(f"{'name':<{width}}  {'layout':<12}  {'size':>9}  {'checksum':<8}  status")

@@ -16,7 +16,8 @@ from typing import NoReturn
 
 from gancolor.errors import UserError
 
-__all__ = ["OneLineParser", "int_in", "float_in", "device_name", "image_file"]
+__all__ = ["OneLineParser", "int_in", "float_in", "device_name", "image_file", "STEPS", "IMAGE_SIZE",
+           "WORKING_SIZE", "TEMPERATURE"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -61,6 +62,17 @@ def float_in(low: float, high: float, low_open: bool = False) -> Callable[[str],
 
     parse.__name__ = f"number from {low} to {high}"
     return parse
+
+
+# Ranges of the option values that several sub-commands share (a sub-command's own are in its module).
+#: A number of training steps (also ``--checkpoint-every``).
+STEPS = int_in(1, 10**9)
+#: The side of a training crop, or of the images a folder is read at for evaluation.
+IMAGE_SIZE = int_in(16, 4096)
+#: The long side a model sees at inference.
+WORKING_SIZE = int_in(16, 16384)
+#: The decoding temperature of a classification colorizer (annealed mean, Zhang et al. 2016).
+TEMPERATURE = float_in(0, 100, low_open=True)
 
 
 def device_name(text: str) -> str:
