@@ -1,10 +1,8 @@
 """The package's architecture: no import cycles, the parts layered, old paths kept as thin shims, one
-module per name, no module over 600 lines, CONTRIBUTING.md's package map up to date.
+module per name, no module over 600 lines (CONTRIBUTING.md's package map: tests/test_contributing_map.py).
 
 The graph and the parts are in tests/import_graph.py (``python tests/import_graph.py`` prints the
-report). Problems that other work in progress removes are listed below as *known*: each one is an
-``xfail(strict=True)`` test, so when it is fixed the test passes unexpectedly and fails the run:
-then delete its entry here. A problem that is not in a list fails at once.
+report). Any problem fails at once, naming what breaks which rule.
 """
 
 from __future__ import annotations
@@ -16,14 +14,6 @@ from collections import Counter
 
 import pytest
 from import_graph import PACKAGE_DIR, cycles, import_graph, layer_violations, package_modules, part_of, report
-
-#: Import cycles still in gancolor/train/ and gancolor/commands/ (being rewritten on other branches).
-KNOWN_CYCLES: list[tuple[str, ...]] = [
-    ("gancolor.commands.evaluate", "gancolor.commands.multitask", "gancolor.commands.stylize"),
-]
-
-#: (importer, imported) imports across the layers that are still to be removed (none left).
-KNOWN_VIOLATIONS: list[tuple[str, str]] = []
 
 #: The old public module paths, now re-export shims: {old path: the modules that hold its names}.
 SHIMS: dict[str, tuple[str, ...]] = {
@@ -40,28 +30,7 @@ SHIMS: dict[str, tuple[str, ...]] = {
     "gancolor.baselines": ("gancolor.evaluation.baseline_colorizers",),
 }
 
-#: Package modules that still import a shim instead of the module that holds the code (others' files).
-KNOWN_SHIM_USERS: list[str] = [
-    "gancolor.commands.colorize",
-    "gancolor.commands.evaluate",
-    "gancolor.commands.multitask",
-    "gancolor.commands.stylize",
-    "gancolor.commands.train",
-    "gancolor.course.checks.nb05_evaluation",
-    "gancolor.course.checks.nb08_hints",
-    "gancolor.demo",
-    "gancolor.widgets",
-]
-
-#: Module file names used twice or more in gancolor/train/ and gancolor/commands/ (to be renamed there).
-KNOWN_SHARED_NAMES: list[str] = ["multitask"]
-
-#: Modules over the 600-line limit, being split on other branches.
 MAX_LINES = 600
-KNOWN_LONG_MODULES: list[str] = [
-    "gancolor.data.download",
-    "gancolor.widgets",
-]
 
 GRAPH = import_graph()
 MODULES = package_modules()
@@ -82,19 +51,14 @@ def _long_modules() -> set[str]:
             if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
 
 
-#: Each rule: what breaks it in the package now (a function), its known exceptions, why they are still
-#: there, and what the failure message calls them.
+#: Each rule: what breaks it in the package now (a function) and what the failure message calls it.
 RULES = {
-    "cycles": (lambda: {tuple(c) for c in cycles(GRAPH)}, KNOWN_CYCLES,
-               "a known cycle, being removed on another branch", "import cycles"),
-    "layers": (lambda: {(v.importer, v.imported) for v in layer_violations(GRAPH)}, KNOWN_VIOLATIONS,
-               "a known layer violation in gancolor/train/", "imports across the layers"),
-    "old-paths": (_shim_users, KNOWN_SHIM_USERS, "others' file, still on an old path",
-                  "modules importing an old path instead of the module that holds the code"),
-    "names": (_shared_names, KNOWN_SHARED_NAMES, "renamed on another branch",
-              "module names used by two modules"),
-    "lines": (_long_modules, KNOWN_LONG_MODULES, "split on another branch",
-              f"modules over {MAX_LINES} lines"),
+    "cycles": (lambda: {tuple(c) for c in cycles(GRAPH)}, "import cycles"),
+    "layers": (lambda: {(v.importer, v.imported) for v in layer_violations(GRAPH)},
+               "imports across the layers"),
+    "old-paths": (_shim_users, "modules importing an old path instead of the module that holds the code"),
+    "names": (_shared_names, "module names used by two modules"),
+    "lines": (_long_modules, f"modules over {MAX_LINES} lines"),
 }
 
 
@@ -139,17 +103,10 @@ def test_cycles_and_layers_are_found_in_a_made_up_graph():
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_nothing_new_breaks_a_rule(rule):
-    find, known, _, what = RULES[rule]
-    new = sorted(set(find()) - set(known))
-    assert not new, f"{what}:\n" + "\n".join(map(str, new))
-
-
-@pytest.mark.parametrize(("rule", "item"), [
-    pytest.param(rule, item, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{rule}-{item}")
-    for rule, (_, known, reason, _) in sorted(RULES.items()) for item in known])
-def test_a_known_exception_is_gone(rule, item):
-    assert item not in RULES[rule][0]()
+def test_nothing_breaks_a_rule(rule):
+    find, what = RULES[rule]
+    found = sorted(find())
+    assert not found, f"{what}:\n" + "\n".join(map(str, found))
 
 
 def test_train_infer_and_evaluation_stand_beside_each_other():
@@ -184,16 +141,6 @@ def _package_map() -> list[str]:
     table = text.split("## Package map", 1)[1].split("\n## ", 1)[0]
     return [name for row in table.splitlines() if row.startswith("| `")
             for name in re.findall(r"`(gancolor[\w.]*)`", row.split("|")[1])]
-
-
-def test_contributing_package_map_names_real_modules_and_every_part():
-    named = _package_map()
-    unknown = [name for name in named if name not in MODULES]
-    assert not unknown, f"CONTRIBUTING.md names modules that do not exist: {unknown}"
-    parts = {".".join(name.split(".")[:2]) for name in MODULES if name != "gancolor"}
-    parts -= set(SHIMS) | {"gancolor.__main__"}
-    missing = sorted(part for part in parts if part not in named)
-    assert not missing, f"CONTRIBUTING.md's package map misses {missing}"
 
 
 def test_the_report_names_the_cycles_and_violations():

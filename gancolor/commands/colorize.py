@@ -49,8 +49,8 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     ``temperature``: decoding temperature of a classification colorizer (Zhang et al. 2016).
     """
     from gancolor.commands.files import convert_files
-    from gancolor.hints import load_hints_json
-    from gancolor.inference import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
+    from gancolor.infer.colorizer import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
+    from gancolor.infer.user_hints import load_hints_json
 
     user_hints = load_hints_json(hints) if hints is not None else None
     if checkpoint is None and user_hints is not None:

@@ -12,7 +12,7 @@ from gancolor.commands.options import image_file, int_in
 if TYPE_CHECKING:
     import torch
 
-    from gancolor.inference import Colorizer
+    from gancolor.infer.colorizer import Colorizer
 
 __all__ = ["add_parser", "run", "run_demo", "demo_colorizers", "pick_showcase"]
 
@@ -36,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def default_checkpoint(mode: str) -> Path:
-    """The shipped colorizer file of ``mode`` (:func:`gancolor.inference.default_checkpoint`; imported
+    """The shipped colorizer file of ``mode`` (:func:`gancolor.infer.colorizer.default_checkpoint`; imported
     here, with torch, only when the demo runs, so that ``gancolor --help`` stays fast)."""
-    from gancolor.inference import default_checkpoint
+    from gancolor.infer.colorizer import default_checkpoint
 
     return default_checkpoint(mode)
 
@@ -65,7 +65,7 @@ def fallback_dir() -> Path:
 
 def demo_colorizers() -> dict[str, Colorizer]:
     """The shipped L1-only and GAN colorizers; small ones are trained once if they are missing."""
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
 
     colorizers = {}
     for mode, label in (("l1", "L1 only"), ("gan", "GAN")):
@@ -95,7 +95,9 @@ def pick_showcase(ambiguous: torch.Tensor, origin: list[str], rows: int) -> list
 def run_demo(out: Path = Path("demo.png"), rows: int = 8) -> int:
     """Colorize the embedded test split: write ``out`` (gray | L1 only | GAN | truth), print a table."""
     from gancolor.data import load_embedded
-    from gancolor.evaluate import colorize_images, evaluate_colorizers, format_table, gray_baseline
+    from gancolor.evaluation.baseline_colorizers import gray_baseline
+    from gancolor.evaluation.colorizer_eval import colorize_images, evaluate_colorizers
+    from gancolor.evaluation.scores import format_table
     from gancolor.viz import comparison_grid
 
     started = time.perf_counter()

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _shipped_checkpoints(hints: bool, automatic: bool = True) -> list[Path]:
     """The shipped colorizer files: the hint model with ``hints``, the automatic ones with ``automatic``."""
-    from gancolor.inference import default_checkpoint
+    from gancolor.infer.colorizer import default_checkpoint
 
     modes = (("hints",) if hints else ()) + (("gan", "l1", "classify") if automatic else ())
     return [path for path in map(default_checkpoint, modes) if path.is_file()]
@@ -78,7 +78,7 @@ def _colorizer_name(colorizer: object, path: Path) -> str:
 
 def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dict:
     """Each colorizer file by display name; a classification colorizer once per temperature given."""
-    from gancolor.inference import load_colorizer
+    from gancolor.infer.colorizer import load_colorizer
 
     colorizers = {}
     for path in paths:
@@ -95,9 +95,9 @@ def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dic
 def _evaluate_photos(args: argparse.Namespace) -> int:
     """``--data photos``: whole held-out real photos (gancolor.evaluate_photos), every method at
     full resolution with the gray photo and Levin et al. 2004 beside the models."""
-    from gancolor.baselines import Levin2004
     from gancolor.data.real_photos import real_photos
-    from gancolor.evaluate_photos import GrayPhoto, evaluate_photos, format_photo_table
+    from gancolor.evaluation.baseline_colorizers import Levin2004
+    from gancolor.evaluation.photo_eval import GrayPhoto, evaluate_photos, format_photo_table
 
     counts = sorted(set(args.hints or [0]))
     paths = args.checkpoint or _shipped_checkpoints(hints=any(counts))
@@ -125,7 +125,7 @@ def _evaluate_photos(args: argparse.Namespace) -> int:
 
 
 def _evaluate_colorizers(args: argparse.Namespace) -> int:
-    from gancolor.evaluate import evaluate_colorizers, evaluate_with_hints
+    from gancolor.evaluation.colorizer_eval import evaluate_colorizers, evaluate_with_hints
 
     counts = args.hints or [0]
     if any(n < 0 for n in counts):
@@ -154,8 +154,8 @@ def _evaluate_colorizers(args: argparse.Namespace) -> int:
 def _evaluate_stylizers(args: argparse.Namespace) -> int:
     """``--task stylize``: PSNR/SSIM against the true target (paired data) and FID/KID (when the
     Inception weights exist), for each stylizer and the identity mapping."""
-    from gancolor.evaluate_style import evaluate_stylizer
-    from gancolor.stylize import default_stylizer, load_stylizer
+    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+    from gancolor.infer.stylizer import default_stylizer, load_stylizer
 
     paths = args.checkpoint or [default_stylizer()]
     domains = load_domains(args.data, args.split, args.size)
@@ -178,9 +178,10 @@ def _evaluate_multitask(args: argparse.Namespace) -> int:
     (embedded scenes of ``--split``), beside the gray/identity baselines and the shipped single-task
     models."""
     from gancolor.data.embedded import load_embedded
-    from gancolor.inference import default_checkpoint, load_colorizer
-    from gancolor.multitask import default_multitask, evaluate_multitask, load_multitask
-    from gancolor.stylize import default_stylizer, load_stylizer
+    from gancolor.evaluation.multitask_eval import evaluate_multitask
+    from gancolor.infer.colorizer import default_checkpoint, load_colorizer
+    from gancolor.infer.multitask_model import default_multitask, load_multitask
+    from gancolor.infer.stylizer import default_stylizer, load_stylizer
 
     if args.data != "embedded":
         raise UserError(f"{args.data}: multi-task evaluation needs aligned summer/winter pairs; "
@@ -201,7 +202,7 @@ def _evaluate_multitask(args: argparse.Namespace) -> int:
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace, num_images: int, note: str = ""
            ) -> int:
     """Print ``results`` ({model: {metric: value}}) as a table, or as JSON with ``--json``."""
-    from gancolor.evaluate import format_table
+    from gancolor.evaluation.scores import format_table
 
     if args.json:
         clean = {name: {k: (None if isinstance(v, float) and not math.isfinite(v) else v)

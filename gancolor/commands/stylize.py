@@ -42,7 +42,7 @@ def stylize_files(inputs: Sequence[str], out_dir: Path, direction: str = "AtoB",
     ``direction``: "AtoB" or "BtoA" (for the shipped model, A = summer, B = winter).
     """
     from gancolor.commands.files import convert_files
-    from gancolor.stylize import load_stylizer
+    from gancolor.infer.stylizer import load_stylizer
 
     stylizer = load_stylizer(checkpoint, device=device, inference_size=size)
     key = stylizer.direction(direction)

@@ -289,8 +289,9 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
 
 def _train_colorize(args: argparse.Namespace) -> int:
     """``gancolor train colorize``: train, then export ``colorizer.pt`` and print validation metrics."""
-    from gancolor.evaluate import evaluate_colorizers, format_table
-    from gancolor.inference import load_colorizer
+    from gancolor.evaluation.colorizer_eval import evaluate_colorizers
+    from gancolor.evaluation.scores import format_table
+    from gancolor.infer.colorizer import load_colorizer
     from gancolor.train import ColorizationTrainer, export_colorizer
 
     options = dict(width=args.width, depth=args.depth, lambda_l1=args.lambda_l1, gan_loss=args.gan_loss,
@@ -330,9 +331,9 @@ def _train_colorize(args: argparse.Namespace) -> int:
 
 def _train_cyclegan(args: argparse.Namespace) -> int:
     """``gancolor train cyclegan``: unpaired A <-> B; export ``stylizer.pt``; paired validation metrics."""
-    from gancolor.evaluate import format_table
-    from gancolor.evaluate_style import evaluate_stylizer
-    from gancolor.stylize import load_stylizer
+    from gancolor.evaluation.scores import format_table
+    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+    from gancolor.infer.stylizer import load_stylizer
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
@@ -360,7 +361,8 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
 
 def _train_multitask(args: argparse.Namespace) -> int:
     """``gancolor train multitask``: gray -> colour + gray -> winter in one model; export ``multitask.pt``."""
-    from gancolor.multitask import evaluate_multitask, format_multitask_results, load_multitask
+    from gancolor.evaluation.multitask_eval import evaluate_multitask, format_multitask_results
+    from gancolor.infer.multitask_model import load_multitask
     from gancolor.train.colour_and_style import MultiTaskTrainer, export_multitask
 
     if args.data != "embedded":

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from gancolor import __version__
-from gancolor.errors import CheckpointError
+from gancolor.errors import CheckpointError, first_line
 from gancolor.io_utils import atomic_torch_save
 from gancolor.model_files import COLORIZER_FORMAT, STYLIZER_FORMAT
 from gancolor.runtime import derive_seed
@@ -54,11 +54,6 @@ CHECKPOINT_VERSION = 1
 #: The file name ``fit`` uses inside its ``out_dir``.
 CHECKPOINT_NAME = "checkpoint.pt"
 _REQUIRED_KEYS = ("task", "config", "step", "history", "modules", "optimizers", "schedulers", "rng")
-
-
-def _first_line(error: BaseException, limit: int = 160) -> str:
-    text = str(error).strip()
-    return (text.splitlines()[0][:limit] if text else "") or type(error).__name__
 
 
 def _rng_state() -> dict[str, Any]:
@@ -136,7 +131,7 @@ def load_training_checkpoint(path: str | os.PathLike, map_location: str | torch.
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # corrupt zip, truncated pickle, disallowed objects ...: many types
-        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({_first_line(error)})") from None
+        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({first_line(error)})") from None
     kind = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__
     if kind != CHECKPOINT_FORMAT:
         hints = {COLORIZER_FORMAT: " (an exported colorizer: load it with gancolor.inference)",
@@ -183,7 +178,7 @@ def _check_fields(path: Path, checkpoint: dict) -> None:
     try:
         History.from_dict(checkpoint["history"])
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise CheckpointError(path, f"field 'history' is malformed ({_first_line(error)})") from None
+        raise CheckpointError(path, f"field 'history' is malformed ({first_line(error)})") from None
 
 
 def _flatten(config: dict, prefix: str = "") -> dict[str, Any]:
@@ -213,7 +208,7 @@ def _load_states(path: Path, kind: str, objects: dict, states: dict) -> None:
         try:
             obj.load_state_dict(states[name])
         except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
-            reason = f"{kind[:-1]} {name!r} does not match ({_first_line(error)})"
+            reason = f"{kind[:-1]} {name!r} does not match ({first_line(error)})"
             raise CheckpointError(path, reason) from None
 
 
@@ -243,7 +238,7 @@ def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike
         if rng is not None:
             _set_rng_state(rng)
     except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
-        raise CheckpointError(path, f"scaler or random generator state does not fit ({_first_line(error)})"
+        raise CheckpointError(path, f"scaler or random generator state does not fit ({first_line(error)})"
                               ) from None
 
 
@@ -262,4 +257,4 @@ def _load_extra_state(path: Path, task: Task, extra: dict | None) -> None:
     try:
         loader(extra)
     except (RuntimeError, ValueError, KeyError, TypeError) as error:
-        raise CheckpointError(path, f"extra state does not match ({_first_line(error)})") from None
+        raise CheckpointError(path, f"extra state does not match ({first_line(error)})") from None

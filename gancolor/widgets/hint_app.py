@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from gancolor.hints import Hint, parse_color
+from gancolor.color import parse_color
+from gancolor.infer.user_hints import Hint
 from gancolor.widgets.common import App, hwc_uint8, png_bytes
 
 __all__ = ["HintApp", "PALETTE"]

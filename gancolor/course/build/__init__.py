@@ -42,7 +42,6 @@ The package, one job per module (each imports only the ones above it):
 from __future__ import annotations
 
 from gancolor.course.build.command import main
-from gancolor.course.build.notebook_files import NOTEBOOK_PATTERN, build_all, read_notebook, serialize, write_notebook
 from gancolor.course.build.lint import COLAB_BADGE_URL, SETUP_CELL, lint_solution_notebook
 from gancolor.course.build.markup import (
     MARKDOWN_ANSWER,
@@ -50,6 +49,13 @@ from gancolor.course.build.markup import (
     SOLUTION_ONLY_TAG,
     Exercise,
     MarkupError,
+)
+from gancolor.course.build.notebook_files import (
+    NOTEBOOK_PATTERN,
+    build_all,
+    read_notebook,
+    serialize,
+    write_notebook,
 )
 from gancolor.course.build.student import build_student_notebook, ensure_cell_ids, find_exercises
 

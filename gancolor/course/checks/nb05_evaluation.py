@@ -277,8 +277,7 @@ def _fair_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _fair_methods() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    from gancolor.baselines import MeanAB
-    from gancolor.evaluate import gray_baseline
+    from gancolor.evaluation.baseline_colorizers import MeanAB, gray_baseline
 
     sepia = MeanAB(ab=torch.tensor([6.0, 14.0], dtype=torch.float64))
 
@@ -373,7 +372,7 @@ def _psnr_failure(name: str, got: float, expected: float, pred: torch.Tensor, ta
 def compare_methods(student_fn: Callable[..., Mapping[str, Mapping[str, float]]]) -> None:
     """Check ``student_fn(methods, images, ambiguous) -> {name: {metric: value}}``."""
     __tracebackhide__ = True
-    from gancolor.evaluate import score_images
+    from gancolor.evaluation.scores import score_images
     from gancolor.metrics import colorfulness as reference_colorfulness
     from gancolor.metrics import ssim
 

@@ -40,7 +40,7 @@ from gancolor.course.checks._framework import (
     expect_true,
     tensors_close,
 )
-from gancolor.hints import Hint, hints_to_maps
+from gancolor.infer.user_hints import Hint, hints_to_maps
 
 __all__ = ["simulate_hints", "hint_maps"]
 
