@@ -51,8 +51,9 @@ def test_translating_object_measured_along_its_true_motion_has_zero_flicker() ->
     large if the motion is ignored."""
     frames = _background()[:, :, :S].expand(T, 3, S, S).clone()
     ids = torch.zeros(T, S, S, dtype=torch.uint8)
+    red = torch.tensor([200, 30, 30], dtype=torch.uint8)[:, None, None]
     for t in range(T):
-        frames[t, :, 10:18, 4 + 2 * t: 12 + 2 * t] = torch.tensor([200, 30, 30], dtype=torch.uint8)[:, None, None]
+        frames[t, :, 10:18, 4 + 2 * t: 12 + 2 * t] = red
         ids[t, 10:18, 4 + 2 * t: 12 + 2 * t] = 1
     flow = _static_flow()
     flow[:, 0] = torch.where(ids[:-1] == 1, 2, 0)

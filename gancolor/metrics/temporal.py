@@ -16,11 +16,12 @@ is all in ab. The true colours of a clip have E_warp = 0.
   :meth:`gancolor.data.clips.ClipSplit.flow` and :func:`true_motion_mask`);
 - :func:`estimated_warping_error` -- for real videos, whose motion is unknown: the motion is
   *estimated* as one global integer translation per frame pair (phase correlation of the
-  lightness, :func:`estimate_shift`, which follows a camera pan), and only pixels whose lightness
-  that translation explains (|ΔL| below ``tolerance``) count. It therefore measures colour change
-  on what the camera motion aligns (static scene, still or panning camera); independently moving
-  objects mostly drop out through their lightness change, and a region whose gray value stays
-  the same while its true colour changes would count as flicker (rare in real film).
+  lightness, :func:`gancolor.flow.estimate_shift`, which follows a camera pan), and only pixels
+  whose lightness that translation explains (|ΔL| below ``tolerance``) count. It therefore
+  measures colour change on what the camera motion aligns (static scene, still or panning
+  camera); independently moving objects mostly drop out through their lightness change, and a
+  region whose gray value stays the same while its true colour changes would count as flicker
+  (rare in real film).
 
 Frames are (T, 3, H, W) RGB, uint8 or float in [0, 1]; results are Python floats.
 """
@@ -31,28 +32,16 @@ import torch
 import torch.nn.functional as F
 
 from gancolor.color import rgb_to_lab
+from gancolor.flow import estimate_shift, follow_flow, shift_frames
 from gancolor.metrics.image_quality import to_unit_float
 
-__all__ = ["frames_to_lab", "follow_flow", "true_motion_mask", "warping_error", "flicker",
-           "estimate_shift", "shift_frames", "estimated_warping_error"]
+__all__ = ["frames_to_lab", "true_motion_mask", "warping_error", "flicker", "estimated_warping_error",
+           "follow_flow", "estimate_shift"]
 
 
 def frames_to_lab(frames: torch.Tensor) -> torch.Tensor:
     """RGB frames (T, 3, H, W) uint8 or float in [0, 1] -> CIE Lab (T, 3, H, W) float32."""
     return rgb_to_lab(to_unit_float(frames, "frames", dtype=torch.float32))
-
-
-def follow_flow(x_next: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """x_{t+1}(p + d_t(p)) for every pixel p: ``x_next`` (T', C, H, W), ``flow`` (T', 2, H, W) integer
-    (dx, dy) px -> (T', C, H, W); positions outside the frame are clamped to its border (mask them)."""
-    if flow.is_floating_point():
-        raise TypeError("follow_flow takes whole-pixel flows (an integer tensor)")
-    n, channels, height, width = x_next.shape
-    ys, xs = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
-    tx = (xs + flow[:, 0]).clamp(0, width - 1)
-    ty = (ys + flow[:, 1]).clamp(0, height - 1)
-    index = (ty * width + tx).reshape(n, 1, -1).expand(n, channels, -1)
-    return x_next.reshape(n, channels, -1).gather(2, index.to(x_next.device)).reshape(x_next.shape)
 
 
 def _interior(ids: torch.Tensor) -> torch.Tensor:
@@ -92,37 +81,6 @@ def flicker(frames: torch.Tensor, flow: torch.Tensor, valid: torch.Tensor,
             region: torch.Tensor | None = None) -> float:
     """:func:`warping_error` of RGB ``frames`` (T, 3, H, W) (uint8, or float in [0, 1])."""
     return warping_error(frames_to_lab(frames)[:, 1:], flow, valid, region)
-
-
-def estimate_shift(L_prev: torch.Tensor, L_next: torch.Tensor, max_shift: int | None = None) -> tuple[int, int]:  # noqa: N803
-    """The global integer translation (dx, dy) that maps frame t's content onto frame t + 1's, by phase
-    correlation: ``L_prev``, ``L_next`` (H, W) float lightness. ``max_shift`` bounds |dx|, |dy|
-    (default a quarter of the side)."""
-    height, width = L_prev.shape
-    a = L_prev.double() - L_prev.double().mean()
-    b = L_next.double() - L_next.double().mean()
-    cross = torch.fft.fft2(b) * torch.fft.fft2(a).conj()
-    corr = torch.fft.ifft2(cross / cross.abs().clamp_min(1e-9)).real
-    limit = max_shift if max_shift is not None else max(1, min(height, width) // 4)
-    dy = torch.arange(height)
-    dx = torch.arange(width)
-    dy = torch.where(dy > height // 2, dy - height, dy)
-    dx = torch.where(dx > width // 2, dx - width, dx)
-    far = (dy.abs()[:, None] > limit) | (dx.abs()[None, :] > limit)
-    corr = corr.masked_fill(far, -torch.inf)
-    k = int(corr.argmax())
-    return int(dx[k % width]), int(dy[k // width])
-
-
-def shift_frames(x_next: torch.Tensor, shifts: list[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Align each frame t + 1 to frame t by its global shift: x_next (T', C, H, W), shifts[t] = (dx, dy)
-    -> (aligned (T', C, H, W), inside (T', H, W) bool: the pixels whose source lies in the frame)."""
-    n, _, height, width = x_next.shape
-    flow = torch.tensor(shifts, dtype=torch.int64).reshape(n, 2, 1, 1).expand(n, 2, height, width)
-    ys, xs = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
-    tx, ty = xs + flow[:, 0], ys + flow[:, 1]
-    inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-    return follow_flow(x_next, flow), inside
 
 
 def estimated_warping_error(frames: torch.Tensor, tolerance: float = 2.0,

@@ -30,7 +30,7 @@ __all__ = ["VERSION", "SPLITS", "DEFAULT_N_CLIPS", "DEFAULT_FRAMES", "ClipSplit"
 #: Bump whenever the built bytes would change.
 VERSION = 1
 SPLITS: tuple[str, ...] = ("train", "val", "test")
-DEFAULT_N_CLIPS: dict[str, int] = {"train": 160, "val": 16, "test": 32}
+DEFAULT_N_CLIPS: dict[str, int] = {"train": 128, "val": 16, "test": 32}
 DEFAULT_FRAMES = 24
 
 Split = Literal["train", "val", "test"]
