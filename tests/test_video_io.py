@@ -115,3 +115,12 @@ def test_bad_videos_give_one_line_errors(tmp_path: Path, colorizer) -> None:
     assert not (tmp_path / "out.mp4").exists()  # no half-written output
     with pytest.raises(UserError, match="cannot write"):
         colorize_video(good, tmp_path / "out.avi", colorizer, progress=False)
+
+
+def test_load_video_colorizer_choices(tmp_path: Path) -> None:
+    from gancolor.video.colorize import load_video_colorizer
+
+    colorizer, method = load_video_colorizer(temporal="none")
+    assert method == "none" and colorizer.mode == "l1"  # the default colorizer without a gate
+    _, method = load_video_colorizer(temporal="smoothing")
+    assert method == "smoothing"

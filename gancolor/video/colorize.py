@@ -18,14 +18,38 @@ from tqdm.auto import tqdm
 
 from gancolor.errors import UserError
 from gancolor.imageio import write_image
-from gancolor.inference import Colorizer, render_full_resolution
+from gancolor.inference import Colorizer, default_checkpoint, load_colorizer, render_full_resolution
 from gancolor.video.io import VideoReader, VideoWriter
-from gancolor.video.methods import Stream, TemporalModel, smoothing
+from gancolor.video.methods import Stream, TemporalModel, default_temporal_path, load_temporal, smoothing
 
-__all__ = ["TEMPORAL_CHOICES", "colorize_video", "output_path"]
+__all__ = ["TEMPORAL_CHOICES", "colorize_video", "load_video_colorizer", "output_path"]
 
 #: What ``temporal`` may be besides a loaded :class:`TemporalModel`.
 TEMPORAL_CHOICES = ("none", "smoothing")
+
+
+def load_video_colorizer(checkpoint: str | os.PathLike | None = None,
+                         temporal: str | os.PathLike | None = None,
+                         device: str = "cpu") -> tuple[Colorizer, TemporalModel | str]:
+    """The per-frame colorizer and temporal method ``gancolor colorize clip.mp4`` uses.
+
+    ``temporal``: a temporal colorizer file, ``"smoothing"``, ``"none"``, or None for the shipped
+    gate (``"smoothing"`` if none is shipped). ``checkpoint``: the per-frame colorizer; None means
+    the shipped one the temporal model was trained on (the GAN), or the default colorizer without a
+    gate.
+    """
+    model: TemporalModel | str
+    if temporal is None:
+        model = load_temporal() if default_temporal_path().exists() else "smoothing"
+    elif str(temporal) in TEMPORAL_CHOICES:
+        model = str(temporal)
+    else:
+        model = load_temporal(temporal)
+    if checkpoint is not None:
+        return load_colorizer(checkpoint, device=device), model
+    if isinstance(model, TemporalModel):
+        return load_colorizer(default_checkpoint(model.per_frame), device=device), model
+    return load_colorizer(device=device), model
 
 
 def output_path(path_in: str | os.PathLike, out_dir: str | os.PathLike, frames: bool = False) -> Path:
