@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "UserError",
     "ImageReadError",
+    "VideoReadError",
     "CheckpointError",
     "DataError",
     "MissingWeightsError",
@@ -20,6 +21,15 @@ class UserError(Exception):
 
 class ImageReadError(UserError):
     """An image file that cannot be read (missing, empty, truncated, not an image ...)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class VideoReadError(UserError):
+    """A video file that cannot be read (missing, empty, truncated, no video stream, unsupported ...)."""
 
     def __init__(self, path: object, reason: str) -> None:
         self.path = str(path)

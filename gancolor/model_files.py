@@ -30,6 +30,7 @@ from gancolor.io_utils import atomic_torch_save
 __all__ = [
     "COLORIZER_FORMAT",
     "MULTITASK_FORMAT",
+    "TEMPORAL_FORMAT",
     "PLAIN_INPUTS",
     "HINT_INPUTS",
     "PRIOR_HINT_INPUTS",
@@ -46,6 +47,7 @@ __all__ = [
 COLORIZER_FORMAT = "gancolor.colorizer"
 STYLIZER_FORMAT = "gancolor.stylizer"
 MULTITASK_FORMAT = "gancolor.multitask"
+TEMPORAL_FORMAT = "gancolor.temporal"
 #: A colorizer generator's input channels, as recorded in its file ("inputs"; absent = PLAIN_INPUTS).
 PLAIN_INPUTS = ("L",)
 HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
@@ -81,6 +83,9 @@ KNOWN_FORMATS: dict[str, ModelFormat] = {
     MULTITASK_FORMAT: ModelFormat(
         "multi-task model", "load it with gancolor.multitask.load_multitask",
         "the multitask.pt exported next to it"),
+    TEMPORAL_FORMAT: ModelFormat(
+        "temporal colorizer", "load it with gancolor.video.load_temporal",
+        "the temporal.pt exported next to it"),
 }
 
 
