@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     from gancolor.inference import default_checkpoint, load_colorizer
-    from gancolor.video.colorize import colorize_video
+    from gancolor.video.colorize_file import colorize_video
     from gancolor.video.methods import default_temporal_path, load_temporal
 
     gan = load_colorizer(default_checkpoint("gan"))

@@ -1,7 +1,7 @@
 """Whole-pixel motion between video frames: follow a displacement field, estimate a camera pan.
 
-Two tools that the flicker metric (:mod:`gancolor.metrics.temporal`), the temporal colorizers
-(:mod:`gancolor.models.temporal`) and their training share:
+Two tools that the flicker metric (:mod:`gancolor.metrics.flicker`), the temporal colorizers
+(:mod:`gancolor.models.temporal_gate`) and their training share:
 
 - :func:`follow_flow` -- read frame t + 1 where each pixel of frame t goes (integer flow);
 - :func:`estimate_shift` -- the global translation between two frames by phase correlation

@@ -10,7 +10,7 @@ The parts, lowest first (a part may import itself and the parts it lists)::
 
     core        gancolor (__init__), errors, runtime, io_utils, color, imageio
     data        gancolor.data.*
-    models      models.*, losses, metrics.*, ab_classes, propagation, model_files, toys, viz
+    models      models.*, losses, metrics.*, ab_classes, propagation, flow, model_files, toys, viz
     train       gancolor.train.*                         (beside infer; neither imports the other)
     infer       gancolor.infer.*                         (the trained models applied to files)
     evaluation  gancolor.evaluation.*                    (may use infer, never train)
@@ -60,6 +60,7 @@ _PARTS: dict[str, str] = {
     "gancolor.propagation": "models",
     "gancolor.model_files": "models",
     "gancolor.toys": "models",
+    "gancolor.flow": "models",  # whole-pixel motion: clips, the flicker metric and the temporal model share it
     "gancolor.viz": "models",  # figures (training writes its curves); imports only the core
     "gancolor.train.": "train",
     "gancolor.train": "train",

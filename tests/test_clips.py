@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from gancolor.data.clips import ClipSplit, build_clips, render_clip, sample_motion
-from gancolor.data.clips.dataset import clip_seed
+from gancolor.data.clips.embedded_clips import clip_seed
 from gancolor.data.scenes import sample_layout
-from gancolor.metrics.temporal import flicker, true_motion_mask
+from gancolor.metrics.flicker import flicker, true_motion_mask
 
 SMALL = {"train": 4, "val": 1, "test": 2}
 

@@ -11,7 +11,7 @@ import pytest
 
 from gancolor.errors import UserError, VideoReadError
 from gancolor.inference import load_colorizer
-from gancolor.video.colorize import colorize_video, output_path
+from gancolor.video.colorize_file import colorize_video, output_path
 from gancolor.video.io import VideoReader, VideoWriter, probe_video
 
 W, H, N = 96, 64, 12
@@ -118,7 +118,7 @@ def test_bad_videos_give_one_line_errors(tmp_path: Path, colorizer) -> None:
 
 
 def test_load_video_colorizer_choices(tmp_path: Path) -> None:
-    from gancolor.video.colorize import load_video_colorizer
+    from gancolor.video.colorize_file import load_video_colorizer
 
     colorizer, method = load_video_colorizer(temporal="none")
     assert method == "none" and colorizer.mode == "l1"  # the default colorizer without a gate

@@ -10,8 +10,8 @@ import torch
 
 from gancolor.data.clips import ClipSplit, build_clips
 from gancolor.errors import CheckpointError
-from gancolor.models.temporal import Previous, TemporalGate, smoothing_step
-from gancolor.train.temporal import TemporalConfig, export_temporal, train_temporal
+from gancolor.models.temporal_gate import Previous, TemporalGate, smoothing_step
+from gancolor.train.temporal_consistency import TemporalConfig, export_temporal, train_temporal
 from gancolor.video.methods import Stream, load_temporal
 
 

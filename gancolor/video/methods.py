@@ -15,9 +15,9 @@ from tqdm.auto import tqdm
 
 from gancolor.data.lab import lab_batch
 from gancolor.errors import CheckpointError
-from gancolor.inference import Colorizer
+from gancolor.infer.colorizer import Colorizer
 from gancolor.model_files import TEMPORAL_FORMAT, build_generator, read_model_file
-from gancolor.models.temporal import Previous, TemporalGate, smoothing_step
+from gancolor.models.temporal_gate import Previous, TemporalGate, smoothing_step
 from gancolor.runtime import package_root
 
 __all__ = ["METHODS", "Stream", "TemporalModel", "default_temporal_path", "load_temporal", "per_frame_ab",
@@ -31,7 +31,7 @@ METHODS = ("per-frame (l1)", "per-frame (gan)", "smoothing (gan)", "temporal (ga
 
 
 def default_temporal_path() -> Path:
-    """The shipped temporal gate (trained by ``python -m gancolor.video.train``; see the model card)."""
+    """The shipped temporal gate (trained by ``python -m gancolor.video.train_temporal``; see the model card)."""
     return package_root() / "weights" / "temporal.pt"
 
 

@@ -1,4 +1,4 @@
-"""Training the recurrent temporal colorizer (:class:`gancolor.models.temporal.TemporalGate`) on clips.
+"""Training the recurrent temporal colorizer (:class:`gancolor.models.temporal_gate.TemporalGate`) on clips.
 
 The gate G sees frame t's lightness, its per-frame colours (from a fixed per-frame colorizer, e.g.
 the shipped GAN, computed once by the caller) and its own colours of frame t - 1 aligned by the
@@ -9,7 +9,7 @@ over a window of K frames, ab_0 = ab_frame_0 and ab_t = G(L_t, ab_frame_t, ab_{t
         + λ_temp E_t[ mean_{p in V_t} || ab_t(p + d_t(p)) - ab_{t-1}(p) ||_1 ]   temporal consistency
 
 with d_t the true motion of the clip and V_t the pixels it aligns (not occluded, not on an edge;
-:func:`gancolor.metrics.temporal.true_motion_mask`), the warping error of Lai et al. 2018 used as a
+:func:`gancolor.metrics.flicker.true_motion_mask`), the warping error of Lai et al. 2018 used as a
 loss. Gradients flow back through the whole window (backpropagation through time). There is no
 discriminator: G only chooses between colours, so it cannot make them duller than the GAN's.
 """
@@ -26,9 +26,9 @@ from gancolor.data import lab_batch
 from gancolor.data.clips import ClipSplit
 from gancolor.errors import DataError
 from gancolor.flow import follow_flow
-from gancolor.metrics.temporal import true_motion_mask
+from gancolor.metrics.flicker import true_motion_mask
 from gancolor.model_files import TEMPORAL_FORMAT, generator_record, write_model_file
-from gancolor.models.temporal import Previous, TemporalGate
+from gancolor.models.temporal_gate import Previous, TemporalGate
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train.config import TrainConfig
 from gancolor.train.engine import Losses, Networks, Trainer, Update

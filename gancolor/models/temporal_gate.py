@@ -17,7 +17,7 @@ aligned to frame t by the camera motion that :func:`gancolor.flow.estimate_shift
 
   so it can only choose between colours the per-frame colorizer or the past gave, which keeps them
   as vivid as the GAN's, and it learns where the past colour still applies (trained by
-  :mod:`gancolor.train.temporal` on the clips of :mod:`gancolor.data.clips`).
+  :mod:`gancolor.train.temporal_consistency` on the clips of :mod:`gancolor.data.clips`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Train the temporal gate on the embedded clips on top of a shipped per-frame colorizer.
 
-    python -m gancolor.video.train --steps 1500 --out runs/temporal [--resume]
+    python -m gancolor.video.train_temporal --steps 1500 --out runs/temporal [--resume]
 
 writes ``runs/temporal/checkpoint.pt`` as it goes and ``runs/temporal/temporal.pt`` at the end (copy
 it to ``gancolor/weights/temporal.pt`` to ship it). :func:`train_temporal_model` is the one call a
@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 
 from gancolor.data.clips import load_clips
-from gancolor.inference import default_checkpoint, load_colorizer
+from gancolor.infer.colorizer import default_checkpoint, load_colorizer
 from gancolor.train.loop import History
-from gancolor.train.temporal import TemporalConfig, TemporalTrainer, export_temporal, train_temporal
+from gancolor.train.temporal_consistency import TemporalConfig, TemporalTrainer, export_temporal, train_temporal
 from gancolor.video.methods import clip_ab_frames
 
 __all__ = ["train_temporal_model"]

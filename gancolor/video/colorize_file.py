@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 from gancolor.errors import UserError
 from gancolor.imageio import write_image
-from gancolor.inference import Colorizer, default_checkpoint, load_colorizer, render_full_resolution
+from gancolor.infer.colorizer import Colorizer, default_checkpoint, load_colorizer
+from gancolor.infer.full_resolution import render_full_resolution
 from gancolor.video.io import VideoReader, VideoWriter
 from gancolor.video.methods import Stream, TemporalModel, default_temporal_path, load_temporal, smoothing
 

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from gancolor.metrics.temporal import (
+from gancolor.metrics.flicker import (
     estimate_shift,
     estimated_warping_error,
     flicker,

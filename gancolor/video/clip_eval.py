@@ -4,11 +4,11 @@ For every clip of a split, each method of :data:`gancolor.video.methods.METHODS`
 from their lightness; the result (true L, predicted ab) is scored against the true frames:
 
 - ``psnr``: mean PSNR (dB) over all frames, as :func:`gancolor.metrics.psnr` on 8-bit RGB;
-- ``flicker``: the warping error along the clips' true motion (:func:`gancolor.metrics.temporal.
+- ``flicker``: the warping error along the clips' true motion (:func:`gancolor.metrics.flicker.
   warping_error`, ab units), over every aligned pixel, and ``flicker_ambiguous`` over the balloons and
   car bodies only (the objects whose colour a per-frame GAN must guess anew in every frame);
 - ``flicker_estimated``: the warping error under the estimated camera pan, what one can measure on a
-  real video (:func:`gancolor.metrics.temporal.estimated_warping_error`).
+  real video (:func:`gancolor.metrics.flicker.estimated_warping_error`).
 
 The true frames are scored too (``truth``: flicker 0 up to rounding), as a sanity line.
 """
@@ -24,9 +24,9 @@ from tqdm.auto import tqdm
 from gancolor.color import AB_SCALE, L_SCALE, lab_to_rgb
 from gancolor.data.clips import load_clips
 from gancolor.data.lab import lab_batch
-from gancolor.inference import default_checkpoint, load_colorizer
+from gancolor.infer.colorizer import default_checkpoint, load_colorizer
 from gancolor.metrics import psnr
-from gancolor.metrics.temporal import estimated_warping_error, frames_to_lab, true_motion_mask, warping_error
+from gancolor.metrics.flicker import estimated_warping_error, frames_to_lab, true_motion_mask, warping_error
 from gancolor.video.methods import METHODS, Stream, load_temporal, per_frame_ab, smoothing
 
 __all__ = ["evaluate_video", "format_video_report", "SCORES"]

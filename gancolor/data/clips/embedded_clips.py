@@ -19,7 +19,7 @@ import torch
 from tqdm.auto import tqdm
 
 from gancolor.data.clips.motion import MAX_OBJECTS, ClipMotion, sample_motion
-from gancolor.data.clips.render import render_clip
+from gancolor.data.clips.painting import render_clip
 from gancolor.data.scenes import SEASONS, sample_layout
 from gancolor.io_utils import atomic_torch_save
 from gancolor.runtime import cache_dir
