@@ -16,7 +16,12 @@ from pathlib import Path
 from gancolor.data.clips import load_clips
 from gancolor.infer.colorizer import default_checkpoint, load_colorizer
 from gancolor.train.loop import History
-from gancolor.train.temporal_consistency import TemporalConfig, TemporalTrainer, export_temporal, train_temporal
+from gancolor.train.temporal_consistency import (
+    TemporalConfig,
+    TemporalTrainer,
+    export_temporal,
+    train_temporal,
+)
 from gancolor.video.methods import clip_ab_frames
 
 __all__ = ["train_temporal_model"]
