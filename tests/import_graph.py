@@ -60,7 +60,7 @@ _PARTS: dict[str, str] = {
     "gancolor.propagation": "models",
     "gancolor.model_files": "models",
     "gancolor.toys": "models",
-    "gancolor.flow": "models",  # whole-pixel motion: clips, the flicker metric and the temporal model share it
+    "gancolor.flow": "models",  # whole-pixel motion (clips, flicker, the temporal model)
     "gancolor.viz": "models",  # figures (training writes its curves); imports only the core
     "gancolor.train.": "train",
     "gancolor.train": "train",
