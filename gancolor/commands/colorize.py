@@ -1,4 +1,9 @@
-"""``gancolor colorize``: colorize photos of any size, optionally steered by colour hints."""
+"""``gancolor colorize``: colorize photos of any size, optionally steered by colour hints, and videos.
+
+Videos (MP4, MOV, MKV, WEBM, AVI, animated GIF) are colorized frame by frame with a temporal method
+between the frames (:mod:`gancolor.video.colorize_file`) into ``OUT/NAME.mp4`` (GIF in, GIF out), or
+with ``--frames`` into numbered PNGs in ``OUT/NAME/``.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,14 @@ from gancolor.errors import UserError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["add_parser", "run", "colorize_files"]
+__all__ = ["add_parser", "run", "colorize_files", "colorize_videos", "is_video"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``gancolor colorize`` to ``subparsers``; returns its parser."""
     colorize = subparsers.add_parser("colorize", help="colorize photos of any size")
-    colorize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    colorize.add_argument("inputs", nargs="+", metavar="INPUT",
+                          help="image or video files, or folders of images")
     colorize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     colorize.add_argument("--checkpoint", type=Path, default=None,
                           help="colorizer file (default: the shipped L1 model; with --hints: the hint model)")
@@ -30,13 +36,75 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     colorize.add_argument("--temperature", type=TEMPERATURE, default=None,
                           help="classification colorizers (Zhang et al. 2016): decode at this temperature, "
                                "1 = safe mean, towards 0 = vivid (default: the model's)")
+    colorize.add_argument("--temporal", default=None, metavar="FILE|smoothing|none",
+                          help="videos: a temporal colorizer file, 'smoothing' or 'none' (per frame); "
+                               "default: the shipped temporal model")
+    colorize.add_argument("--frames", action="store_true",
+                          help="videos: write numbered PNG frames into OUT/NAME/ instead of a video file")
     return colorize
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gancolor colorize`` as parsed by :func:`add_parser`; returns the exit status."""
-    return colorize_files(args.inputs, args.out, checkpoint=args.checkpoint, size=args.size,
-                          device=args.device, hints=args.hints, temperature=args.temperature)
+    videos = [path for path in args.inputs if is_video(Path(path))]
+    photos = [path for path in args.inputs if path not in videos]
+    if videos and args.hints is not None:
+        raise UserError(f"{videos[0]}: --hints colour photos; a video takes no hints")
+    status = 0
+    if photos:
+        status = colorize_files(photos, args.out, checkpoint=args.checkpoint, size=args.size,
+                                device=args.device, hints=args.hints, temperature=args.temperature)
+    if videos:
+        status = max(status, colorize_videos(videos, args.out, checkpoint=args.checkpoint,
+                                             temporal=args.temporal, frames=args.frames, device=args.device))
+    return status
+
+
+def is_video(path: Path) -> bool:
+    """True for a video file argument: a video container's suffix, or a GIF with more than one frame."""
+    from gancolor.video.io import VIDEO_EXTENSIONS
+
+    suffix = path.suffix.lower()
+    if suffix not in VIDEO_EXTENSIONS or not path.is_file():
+        return False
+    if suffix != ".gif":
+        return True
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "n_frames", 1) > 1
+    except OSError:  # unreadable: the photo path reports it, one line
+        return False
+
+
+def colorize_videos(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None = None,
+                    temporal: str | None = None, frames: bool = False, device: str = "cpu") -> int:
+    """Colorize every video of ``inputs`` into ``out_dir`` (``gancolor.video.colorize_file``).
+
+    A video that cannot be read is reported in one line and the others go on; the exit status is 1
+    if any failed. An output never replaces its input.
+    """
+    import os
+    import sys
+
+    from gancolor.video.colorize_file import colorize_video, load_video_colorizer, output_path
+
+    colorizer, model = load_video_colorizer(checkpoint, temporal, device=device)
+    failed = 0
+    for source in map(Path, inputs):
+        target = output_path(source, out_dir, frames=frames)
+        try:
+            if os.path.realpath(target) == os.path.realpath(source):
+                raise UserError(f"{source}: output would overwrite the input; choose another -o folder")
+            result = colorize_video(source, target, colorizer, model, frames=frames)
+        except UserError as error:
+            print(f"gancolor: error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"colorized {source} -> {result['path']} "
+              f"({result['frames']} frames, {result['fps']:.1f} frames/s)")
+    return 1 if failed else 0
 
 
 def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None = None,

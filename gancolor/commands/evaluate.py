@@ -23,10 +23,11 @@ __all__ = ["add_parser", "run", "report"]
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``gancolor evaluate`` to ``subparsers``; returns its parser."""
     evaluate = subparsers.add_parser("evaluate", help="held-out metrics of trained models and baselines")
-    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask"],
+    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask", "video"],
                           help="what the checkpoints do (default: colorize)")
     evaluate.add_argument("--checkpoint", type=Path, action="append", default=None,
-                          help="model file; repeat to compare (default: the shipped models of the task)")
+                          help="model file; repeat to compare (default: the shipped models of the task; "
+                               "video: the temporal colorizer file)")
     evaluate.add_argument("--data", default="embedded",
                           help="'embedded', 'photos' (whole real photos the dependencies ship), a dataset "
                                "name or a folder")
@@ -42,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                "(default: the model's)")
     evaluate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"], help="stylize only")
     evaluate.add_argument("--fid-weights", default=None, help="pytorch-fid Inception weights file")
+    evaluate.add_argument("--clips", type=int_in(1, 10_000), default=None, metavar="N",
+                          help="video only: the first N clips of the split (default: all)")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return evaluate
 
@@ -53,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         return _evaluate_stylizers(args)
     if args.task == "multitask":
         return _evaluate_multitask(args)
+    if args.task == "video":
+        return _evaluate_video(args)
     if args.data == "photos":
         return _evaluate_photos(args)
     return _evaluate_colorizers(args)
@@ -197,6 +202,22 @@ def _evaluate_multitask(args: argparse.Namespace) -> int:
     note = ("colour rows vs the summer photo, style rows vs its winter twin; single-task models: the shipped "
             "colorizer_gan.pt and stylizer_summer2winter.pt")
     return report(rows, args, len(load_embedded(args.split, source="scenes").images), note)
+
+
+def _evaluate_video(args: argparse.Namespace) -> int:
+    """``--task video``: PSNR and flicker of per-frame colorization, the smoothing baseline and the
+    temporal model on the embedded clips of ``--split`` (:func:`gancolor.video.clip_eval.evaluate_video`)."""
+    from gancolor.video.clip_eval import evaluate_video, format_video_report
+
+    if args.data != "embedded":
+        raise UserError(f"--data {args.data}: video evaluation runs on the embedded clips (they have true "
+                        "colours and true motion)")
+    if args.checkpoint and len(args.checkpoint) > 1:
+        raise UserError("--task video evaluates one temporal --checkpoint at a time")
+    result = evaluate_video(args.split, temporal=args.checkpoint[0] if args.checkpoint else None,
+                            limit=args.clips, progress=not args.json)
+    print(json.dumps({"task": "video", **result}) if args.json else format_video_report(result))
+    return 0
 
 
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace, num_images: int, note: str = ""
