@@ -26,7 +26,8 @@ def test_a_gif_gives_a_gif_and_frames_give_pngs(tmp_path: Path) -> None:
     assert main(["colorize", str(gif), "-o", str(tmp_path / "out"), "--temporal", "none"]) == 0
     assert probe_video(tmp_path / "out" / "moving.gif").frames == N
     assert main(["colorize", str(gif), "-o", str(tmp_path / "frames"), "--frames"]) == 0
-    assert sorted(p.name for p in (tmp_path / "frames" / "moving").iterdir())[:2] == ["000001.png", "000002.png"]
+    names = sorted(p.name for p in (tmp_path / "frames" / "moving").iterdir())
+    assert names[:2] == ["000001.png", "000002.png"]
     assert len(list((tmp_path / "frames" / "moving").iterdir())) == N
 
 
@@ -47,7 +48,8 @@ def test_photos_and_videos_together_and_a_broken_video_in_one_line(tmp_path: Pat
 def test_hints_are_refused_for_videos(tmp_path: Path, capsys) -> None:
     clip = _write(tmp_path / "clip.mp4")
     (tmp_path / "hints.json").write_text("[]")
-    assert main(["colorize", str(clip), "-o", str(tmp_path / "out"), "--hints", str(tmp_path / "hints.json")]) != 0
+    hints = str(tmp_path / "hints.json")
+    assert main(["colorize", str(clip), "-o", str(tmp_path / "out"), "--hints", hints]) != 0
     assert "takes no hints" in capsys.readouterr().err
 
 

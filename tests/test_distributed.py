@@ -22,6 +22,7 @@ import pathlib
 import shutil
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,21 +127,46 @@ def test_torchrun_environment_errors_are_user_errors(monkeypatch):
         distributed.init_from_env("cuda:1")
 
 
-def test_amp_and_channels_last_are_cuda_only_and_left_out_of_old_configs():
-    cpu = Precision.for_device(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G",))
-    assert not cpu.amp and not cpu.channels_last and cpu.state_dict() == {}
-    assert "amp" not in CycleGANConfig().to_dict() and "channels_last" not in ColorizeConfig().to_dict()
-    config = tiny_cyclegan(amp=True, channels_last=True)
+def test_precision_settings_per_device_and_in_configs():
+    cpu = torch.device("cpu")
+    fp32 = Precision.for_device(cpu, "fp32", channels_last=True, optimizers=("G",))
+    assert not fp32.amp and not fp32.channels_last and fp32.state_dict() == {}  # NHWC is slower in fp32
+    bf16 = Precision.for_device(cpu, "bf16", channels_last=True, optimizers=("G",))
+    assert bf16.amp and bf16.dtype == torch.bfloat16 and bf16.channels_last
+    assert not bf16.scalers["G"].is_enabled()  # bfloat16 has float32's range: no gradient scaling
+    with pytest.raises(ValueError, match="fp16 needs a CUDA GPU"):
+        Precision.for_device(cpu, "fp16")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        ColorizeConfig(precision="fp8")
+    # the speed settings are left out of a default config, round-trip, and old files' amp is read
+    assert "precision" not in CycleGANConfig().to_dict()
+    assert "channels_last" not in ColorizeConfig().to_dict()
+    config = tiny_cyclegan(precision="bf16", channels_last=True)
     assert CycleGANConfig.from_dict(config.to_dict()) == config
-    assert ColorizeConfig.from_dict(tiny_colorize(amp=True).to_dict()) == tiny_colorize(amp=True)
+    old = {**tiny_colorize().to_dict(), "amp": True}
+    assert ColorizeConfig.from_dict(old).precision == "fp16"
 
 
-def test_the_amp_code_path_runs_with_bfloat16_on_the_cpu_and_checkpoints_the_scalers(tmp_path):
-    # The trainers' autocast / GradScaler / channels_last path, forced on the CPU with bfloat16
-    # (on CUDA the same code runs float16); the GradScaler states go into the checkpoint.
+def test_a_run_resumes_in_another_precision(tmp_path):
+    """Weights stay float32 and the speed settings are not part of a run's identity: a run started
+    in fp32 continues in bf16 (and back)."""
+    first = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu")
+    fit(first, 1, out_dir=tmp_path, progress=False)
+    faster = tiny_cyclegan(pool_size=2, precision="bf16", channels_last=True)
+    resumed = CycleGANTrainer(faster, tiny_domains(), device="cpu")
+    assert resumed.precision.dtype == torch.bfloat16
+    history = fit(resumed, 2, out_dir=tmp_path, resume=True, progress=False)
+    assert history.steps == [0, 1] and resumed.G_AB.layers[1].weight.dtype == torch.float32
+    again = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu")
+    assert fit(again, 3, out_dir=tmp_path, resume=True, progress=False).steps == [0, 1, 2]
+
+
+def test_the_float16_code_path_checkpoints_the_scalers(tmp_path):
+    # The trainers' autocast / GradScaler / channels_last path of CUDA's fp16, forced on the CPU
+    # (CPU autocast runs float16 too); the GradScaler states go into the checkpoint.
     def precision():
         return Precision(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G", "D"),
-                         dtype=torch.bfloat16)
+                         dtype=torch.float16)
 
     trainer = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu", precision=precision())
     assert trainer.G_AB.layers[1].weight.is_contiguous(memory_format=torch.channels_last)
@@ -154,22 +180,20 @@ def test_the_amp_code_path_runs_with_bfloat16_on_the_cpu_and_checkpoints_the_sca
     fit(resumed, 2, out_dir=tmp_path / "cyclegan", resume=True, progress=False)
     assert resumed.step == 2 and resumed.precision.scalers["G"].get_scale() == 1024.0
 
-    colorizer = ColorizationTrainer(tiny_colorize(), random_images(4, 16, seed=3), device="cpu",
-                                    precision=precision())
-    losses = fit(colorizer, 1, progress=False).losses
-    assert all(torch.isfinite(torch.tensor(v)).all() for v in losses.values())
 
-
-@pytest.mark.parametrize("task", ["multitask", "dcgan"])
-def test_every_trainer_takes_the_precision_from_outside(task, tmp_path):
-    """The multi-task and DCGAN trainers run on the shared machinery: bfloat16 autocast and
-    channels_last come from outside, the step code is the same, and the scalers are checkpointed."""
-    precision = Precision(torch.device("cpu"), amp=True, channels_last=True, optimizers=("G", "D"),
-                          dtype=torch.bfloat16)
-    if task == "multitask":
-        trainer = MultiTaskTrainer(tiny_multitask(), tiny_domains(), device="cpu", precision=precision)
+@pytest.mark.parametrize("task", ["colorize", "multitask", "dcgan"])
+def test_every_trainer_trains_in_bfloat16_from_its_config(task, tmp_path):
+    """All trainers run on the shared machinery: the config's precision gives bfloat16 autocast and
+    channels_last, the step code is the same, and the weights stay float32."""
+    if task == "colorize":
+        trainer = ColorizationTrainer(tiny_colorize(precision="bf16", channels_last=True),
+                                      random_images(4, 16, seed=3), device="cpu")
+    elif task == "multitask":
+        config = replace(tiny_multitask(), precision="bf16", channels_last=True)
+        trainer = MultiTaskTrainer(config, tiny_domains(), device="cpu")
     else:
-        trainer = DCGANTrainer(tiny_dcgan(), random_images(6, 16, seed=4), device="cpu", precision=precision)
+        config = replace(tiny_dcgan(), precision="bf16")
+        trainer = DCGANTrainer(config, random_images(6, 16, seed=4), device="cpu")
     seen: list[torch.dtype] = []
     handle = trainer.modules["G"].register_forward_hook(lambda module, args, out: seen.append(
         (out[0] if isinstance(out, tuple) else out).dtype))
@@ -177,15 +201,18 @@ def test_every_trainer_takes_the_precision_from_outside(task, tmp_path):
     handle.remove()
     assert seen and set(seen) == {torch.bfloat16}  # G ran under bfloat16 autocast
     assert all(torch.isfinite(torch.tensor(v)).all() for v in history.losses.values())
-    assert set(load_training_checkpoint(tmp_path / "checkpoint.pt")["scalers"]) == {"G", "D"}
     assert all(p.dtype == torch.float32 for p in trainer.modules["G"].parameters())  # float32 master weights
 
 
-def test_amp_on_the_cpu_is_refused_from_the_command_line(tmp_path, capsys):
+def test_precision_from_the_command_line(tmp_path, capsys):
     from gancolor.cli import main
 
     assert main(["train", "cyclegan", "--out", str(tmp_path), "--device", "cpu", "--amp"]) == 1
-    assert "--amp needs a CUDA GPU" in capsys.readouterr().err
+    assert "--precision fp16 needs a CUDA GPU" in capsys.readouterr().err
+    assert main(["train", "cyclegan", "--out", str(tmp_path), "--device", "cpu", "--channels-last"]) == 1
+    assert "--channels-last needs CUDA, or --precision bf16" in capsys.readouterr().err
+    assert main(["train", "cyclegan", "--out", str(tmp_path), "--precision", "bf16", "--no-amp"]) == 1
+    assert "give one of them" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------- 2 processes
@@ -199,10 +226,10 @@ def _free_port() -> int:
 
 def _record_writes(writes: list[str]) -> None:
     """Note every file this process writes through the package (checkpoints, models, curves, history)."""
+    import gancolor.imageio
     import gancolor.io_utils
     import gancolor.model_files
     import gancolor.train.checkpoint
-    import gancolor.viz
 
     def recording(function, describe):
         def wrapper(*args, **kwargs):
@@ -212,7 +239,7 @@ def _record_writes(writes: list[str]) -> None:
 
     for module in (gancolor.train.checkpoint, gancolor.model_files):
         module.atomic_torch_save = recording(module.atomic_torch_save, lambda obj, path: path)
-    gancolor.viz.plot_losses = recording(gancolor.viz.plot_losses, lambda *a, path=None, **k: path)
+    gancolor.imageio.write_image = recording(gancolor.imageio.write_image, lambda path, *a, **k: path)
     gancolor.io_utils.atomic_write_json = recording(gancolor.io_utils.atomic_write_json,
                                                     lambda path, *a, **k: path)
     pathlib.Path.write_text = recording(pathlib.Path.write_text, lambda self, *a, **k: self)
@@ -230,12 +257,14 @@ def _worker(local_rank: int, port: int, root: Path) -> None:
     with distributed.launch("cpu") as ctx:
         assert ctx is not None and (ctx.rank, ctx.world_size, ctx.backend) == (local_rank, WORLD, "gloo")
         config, domains = tiny_cyclegan(pool_size=3), tiny_domains()
+        preview = UnpairedDomains(domains.a[:2, :, :16, :16], domains.b[:2, :, :16, :16])
 
         def run(steps: int, out: Path, resume: bool) -> CycleGANTrainer:
             trainer = CycleGANTrainer(config, domains, device="cpu")
-            args = argparse.Namespace(out=out, resume=resume, checkpoint_every=2, device="cpu")
+            args = argparse.Namespace(out=out, resume=resume, checkpoint_every=2, device="cpu",
+                                      tensorboard=False)
             _fit_and_export(trainer, steps, args, lambda o: export_stylizer(trainer, o / "stylizer.pt"),
-                            "test")
+                            "test", preview=preview)
             return trainer
 
         run(K, root / "resumed", resume=False)
@@ -331,7 +360,10 @@ def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(t
     # only rank 0 wrote files
     assert ranks[1]["writes"] == []
     written = {Path(p).relative_to(tmp_path).as_posix() for p in ranks[0]["writes"]}
+    samples = {"resumed": (2, 3, 4, 6), "uninterrupted": (2, 4, 6)}  # every checkpoint shows samples
     assert written == {f"{run}/{name}" for run in ("resumed", "uninterrupted")
-                       for name in ("checkpoint.pt", "stylizer.pt", "history.json", "losses.png")}
+                       for name in ("checkpoint.pt", "stylizer.pt", "history.json", "losses.png",
+                                    *(f"samples_{step:06d}.png" for step in samples[run]))}
     assert sorted(p.name for p in (tmp_path / "resumed").iterdir() if p.name != ".gancolor.lock") == [
-        "checkpoint.pt", "history.json", "losses.png", "stylizer.pt"]
+        "checkpoint.pt", "history.json", "losses.png", *(f"samples_{s:06d}.png" for s in samples["resumed"]),
+        "stylizer.pt"]

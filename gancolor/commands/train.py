@@ -86,12 +86,17 @@ def _add_task(tasks: argparse._SubParsersAction, name: str, what: str, help: str
                         help="cpu, cuda, mps (default: best available); under torchrun each process takes "
                              "the GPU of its LOCAL_RANK (cuda) or the CPU (gloo)")
     parser.add_argument("--checkpoint-every", type=STEPS, default=250)
+    parser.add_argument("--precision", default=None, choices=["fp32", "bf16", "fp16"],
+                        help="fp32; bf16 (CPU and CUDA: bfloat16 autocast, float32 weights); fp16 (CUDA: "
+                             "float16 autocast + gradient scaling). Default: fp16 with --config full on "
+                             "CUDA, else fp32")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                        help="mixed precision (float16 autocast + gradient scaling), CUDA only "
-                             "(default: on with --config full)")
+                        help="the same as --precision fp16 (--no-amp: fp32)")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory layout for faster convolutions, CUDA only "
-                             "(default: on with --config full)")
+                        help="NHWC memory layout for faster convolutions: CUDA, or the CPU with bf16 "
+                             "(default: on with --config full on CUDA and with bf16)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also write TensorBoard events (losses, sample images) into --out")
     return parser
 
 
@@ -164,14 +169,14 @@ class _Settings:
     """A run's settings as the command line gives them, read once by :func:`_read_settings`.
 
     ``options``: the config fields the user gave (None = not given, the preset's value stays);
-    ``speed``: ``amp`` / ``channels_last`` for configs that have them; ``image_size``: the
-    training crop, which the data is read at.
+    ``speed``: ``precision`` and ``channels_last``; ``image_size``: the training crop, which the
+    data is read at.
     """
 
     task: str
     preset: str
     options: dict[str, Any]
-    speed: dict[str, bool]
+    speed: dict[str, Any]
     image_size: int
 
     def config(self, num_examples: int) -> tuple[Any, int]:
@@ -195,9 +200,9 @@ def _read_settings(args: argparse.Namespace, task: str, **options: Any) -> _Sett
     """The settings of ``gancolor train TASK``: the ``--config`` preset (``tiny`` by default) with
     the common options and the task's ``options`` the user gave (None = not given).
 
-    Mixed precision and channels_last (configs with ``amp`` / ``channels_last`` fields): on with
-    ``--config full`` or ``--amp`` / ``--channels-last`` on CUDA; ``--config full`` on another
-    device leaves them off with a note; ``--amp`` / ``--channels-last`` there are refused.
+    Precision and channels_last: ``--precision`` (``--amp`` = fp16); by default fp16 and
+    channels_last with ``--config full`` on CUDA, fp32 elsewhere (with a note for ``full``);
+    channels_last comes with bf16 on the CPU. fp16 off CUDA is refused.
     """
     import torch
 
@@ -209,29 +214,40 @@ def _read_settings(args: argparse.Namespace, task: str, **options: Any) -> _Sett
                  steps=args.steps, **options)
     preset = args.config or "tiny"
     config, _ = _preset_config(task, preset, 1, given)  # all but the step count: no data needed
-    speed = _speed_switches(args) if hasattr(config, "amp") else {}
-    return _Settings(task, preset, given, speed, config.image_size)
+    return _Settings(task, preset, given, _speed_settings(args), config.image_size)
 
 
-def _speed_switches(args: argparse.Namespace) -> dict[str, bool]:
-    """``amp`` and ``channels_last`` from ``--amp``, ``--channels-last``, ``--config`` and the device
-    (see :func:`_read_settings`)."""
+def _speed_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``precision`` and ``channels_last`` from ``--precision`` (or ``--amp``), ``--channels-last``,
+    ``--config`` and the device (see :func:`_read_settings`)."""
     from gancolor.runtime import pick_device
     from gancolor.train import distributed
 
-    cuda = pick_device(args.device).type == "cuda"
+    kind = pick_device(args.device).type
+    precision = args.precision
+    if args.amp is not None:
+        amp_precision = "fp16" if args.amp else "fp32"
+        if precision not in (None, amp_precision):
+            raise UserError(f"--{'' if args.amp else 'no-'}amp means --precision {amp_precision}, "
+                            f"not {precision}: give one of them")
+        precision = amp_precision
     full = args.config == "full"
-    speed = {}
-    for key, flag in (("amp", "--amp"), ("channels_last", "--channels-last")):
-        given = getattr(args, key, None)
-        if given and not cuda:
-            raise UserError(f"{flag} needs a CUDA GPU: on {pick_device(args.device).type} training runs in "
-                            f"float32 (leave {flag} out)")
-        speed[key] = (full if given is None else given) and cuda
-    if full and not cuda and distributed.is_main():
-        print(f"note: mixed precision and channels_last are CUDA-only; the full preset trains in float32 "
-              f"on {pick_device(args.device).type}")
-    return speed
+    if precision is None:
+        precision = "fp16" if full and kind == "cuda" else "fp32"
+        if full and kind != "cuda" and distributed.is_main():
+            print(f"note: the full preset trains in fp32 on {kind} (give --precision bf16 for bfloat16)")
+    if precision == "fp16" and kind != "cuda":
+        raise UserError(f"--precision fp16 needs a CUDA GPU: on {kind} use --precision bf16 or fp32")
+    if precision == "bf16" and kind not in ("cpu", "cuda"):
+        raise UserError(f"--precision bf16 runs on the CPU or CUDA, not {kind}")
+    nhwc_helps = kind == "cuda" or (kind == "cpu" and precision == "bf16")
+    channels_last = args.channels_last
+    if channels_last and not nhwc_helps:
+        raise UserError(f"--channels-last needs CUDA, or --precision bf16 on the CPU (on {kind} in "
+                        f"{precision} it only slows training down)")
+    if channels_last is None:
+        channels_last = nhwc_helps and (full or precision == "bf16")
+    return {"precision": precision, "channels_last": channels_last}
 
 
 @contextmanager
@@ -245,8 +261,11 @@ def _processes(args: argparse.Namespace) -> Iterator[str | torch.device | None]:
 
 
 def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: Callable[[Path], Path],
-                    what: str) -> Path | None:
+                    what: str, preview: Any = None) -> Path | None:
     """Train ``trainer`` for ``steps`` steps (checkpoints in ``args.out``); export the model; save curves.
+
+    At every checkpoint ``losses.png`` and ``samples_STEP.png`` (the trainer's preview of
+    ``preview``) are written, and with ``--tensorboard`` TensorBoard events too.
 
     Under torchrun every process trains; rank 0 alone prints, exports and writes the files and
     returns the model's path, the others wait for it and return None.
@@ -256,15 +275,15 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
     from gancolor.io_utils import atomic_write_json
     from gancolor.train import distributed, fit
     from gancolor.train.out_dir import claim_out_dir
-    from gancolor.viz import plot_losses
+    from gancolor.train.watch import TrainingMonitor
 
     if distributed.launched_by_torchrun() and not dist.is_initialized():
         raise UserError(f"gancolor train {getattr(args, 'task', '')} does not support torchrun: "
                         "start it without torchrun")
     main, world = distributed.is_main(), distributed.world_size()
     where = f"{trainer.device}" + (f" x {world} processes" if world > 1 else "")
-    precision = getattr(trainer, "precision", None)
-    if precision is not None and (precision.amp or precision.channels_last):
+    precision = trainer.precision
+    if precision.amp or precision.channels_last:
         where += f" ({precision})"
     # rank 0 locks --out and refuses one that holds a run unless --resume or --overwrite
     claim = (claim_out_dir(args.out, resume=args.resume, overwrite=getattr(args, "overwrite", False))
@@ -273,18 +292,50 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
         if main:
             print(f"training {what} for {steps} steps on {where} -> {args.out}")
         started = time.perf_counter()
-        history = fit(trainer, steps, out_dir=args.out, resume=args.resume,
-                      checkpoint_every=args.checkpoint_every)
+        monitor = TrainingMonitor(args.out, preview, tensorboard=args.tensorboard) if main else None
+        try:
+            history = fit(trainer, steps, out_dir=args.out, resume=args.resume,
+                          checkpoint_every=args.checkpoint_every, monitor=monitor)
+        finally:
+            if monitor is not None:
+                monitor.close()
         seconds = time.perf_counter() - started
         model_path = None
         if main:
             model_path = export(args.out)
             atomic_write_json(args.out / "history.json", history.to_dict())
-            plot_losses(history.losses, history.steps, path=args.out / "losses.png")
             print(f"trained in {seconds:.0f} s (this run; {history.seconds:.0f} s in all); "
-                  f"wrote {model_path}")
+                  f"wrote {model_path}" + (f"; TensorBoard: tensorboard --logdir {args.out}"
+                                           if args.tensorboard else ""))
     distributed.barrier()  # the other processes wait until rank 0 has written the model
     return model_path
+
+
+#: How many held-out images (or pairs) ``samples_STEP.png`` shows.
+_PREVIEWS = 4
+
+
+def _preview_images(args: argparse.Namespace, images: torch.Tensor, size: int) -> torch.Tensor:
+    """The photos ``samples_STEP.png`` shows: the first of the embedded val split, or of the training
+    images for other data (they have no held-out split here); (4, 3, size, size) uint8."""
+    from gancolor.train.watch import center_crops
+
+    if args.data == "embedded":
+        from gancolor.data import load_embedded
+
+        images = load_embedded("val", size=size).images
+    return center_crops(images[:_PREVIEWS], size)
+
+
+def _preview_domains(args: argparse.Namespace, domains: Any, size: int) -> Any:
+    """The pairs ``samples_STEP.png`` shows: the first of the val split (embedded), else of ``domains``."""
+    from gancolor.data import UnpairedDomains
+    from gancolor.train.watch import center_crops
+
+    if args.data == "embedded":
+        domains = load_domains("embedded", "val", size)
+    a, b = (center_crops(images[:_PREVIEWS], size) for images in (domains.a, domains.b))
+    return UnpairedDomains(a, b, paired=domains.paired, names=domains.names, source=domains.source)
 
 
 def _train_colorize(args: argparse.Namespace) -> int:
@@ -315,7 +366,8 @@ def _train_colorize(args: argparse.Namespace) -> int:
             trainer, steps, args, lambda out: export_colorizer(trainer, out / "colorizer.pt",
                                                                inference_size=inference_size),
             f"a {kind} colorizer on {len(images)} images ({args.data}"
-            + (f", {args.source}" if args.source != "all" else "") + ")")
+            + (f", {args.source}" if args.source != "all" else "") + ")",
+            preview=_preview_images(args, images, config.image_size))
     if colorizer_path is None:  # not rank 0 of a torchrun launch
         return 0
     if args.data == "embedded":
@@ -347,7 +399,8 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
         stylizer_path = _fit_and_export(
             trainer, steps, args, lambda out: export_stylizer(trainer, out / "stylizer.pt",
                                                               inference_size=4 * config.image_size),
-            f"a CycleGAN {names} on {len(domains.a)} + {len(domains.b)} unpaired images ({args.data})")
+            f"a CycleGAN {names} on {len(domains.a)} + {len(domains.b)} unpaired images ({args.data})",
+            preview=_preview_domains(args, domains, config.image_size))
     if stylizer_path is None:  # not rank 0 of a torchrun launch
         return 0
     if args.data == "embedded":
@@ -369,14 +422,18 @@ def _train_multitask(args: argparse.Namespace) -> int:
         raise UserError(f"{args.data}: the multi-task model trains on the embedded summer/winter scenes "
                         "(it needs colour photos of domain A and photos of domain B); use --data embedded")
     options = dict(weight_colour=args.colour_weight, weight_style=args.style_weight)
-    settings = _read_settings(args, "multitask", **options)
-    domains = load_domains(args.data, "train", settings.image_size)
-    config, steps = settings.config(max(len(domains.a), len(domains.b)))
-    trainer = _build(MultiTaskTrainer, config, domains, device=args.device)
-    model_path = _fit_and_export(
-        trainer, steps, args, lambda out: export_multitask(trainer, out / "multitask.pt"),
-        f"a multi-task colorizer + {'2'.join(domains.names)} stylizer on {len(domains.a)} + "
-        f"{len(domains.b)} images ({args.data})")
+    with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
+        settings = _read_settings(args, "multitask", **options)
+        domains = load_domains(args.data, "train", settings.image_size)
+        config, steps = settings.config(max(len(domains.a), len(domains.b)))
+        trainer = _build(MultiTaskTrainer, config, domains, device=device)
+        model_path = _fit_and_export(
+            trainer, steps, args, lambda out: export_multitask(trainer, out / "multitask.pt"),
+            f"a multi-task colorizer + {'2'.join(domains.names)} stylizer on {len(domains.a)} + "
+            f"{len(domains.b)} images ({args.data})",
+            preview=_preview_domains(args, domains, config.image_size))
+    if model_path is None:  # not rank 0 of a torchrun launch
+        return 0
     print("validation (embedded val split):")
     print(format_multitask_results(evaluate_multitask(load_multitask(model_path), split="val",
                                                       size=config.image_size)))

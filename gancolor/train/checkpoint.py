@@ -35,6 +35,7 @@ from gancolor.io_utils import atomic_torch_save
 from gancolor.model_files import COLORIZER_FORMAT, STYLIZER_FORMAT
 from gancolor.runtime import derive_seed
 from gancolor.train import distributed
+from gancolor.train.config import SPEED_SETTINGS
 from gancolor.train.history import History
 
 if TYPE_CHECKING:
@@ -193,6 +194,7 @@ def _flatten(config: dict, prefix: str = "") -> dict[str, Any]:
 
 def _config_differences(saved: dict, current: dict) -> list[str]:
     """``["lr: 0.0002 in the checkpoint, 0.001 now", ...]`` for every setting that differs."""
+    saved = {k: v for k, v in saved.items() if k not in SPEED_SETTINGS}  # older runs stored them
     saved, current = _flatten(saved), _flatten(current)
     return [
         f"{key}: {saved.get(key, '(absent)')!r} in the checkpoint, {current.get(key, '(absent)')!r} now"

@@ -181,8 +181,8 @@ class MultiTaskTrainer(Trainer):
             ``b`` = winter photos (domain B), uint8, at least ``image_size`` px on each side.
             Paired domains (the embedded scenes) are trained as unpaired: each has its own sampler.
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
-        precision: overrides the :class:`Precision` that ``config.amp`` and
-            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+        precision: overrides the :class:`Precision` that ``config.precision`` and
+            ``config.channels_last`` give on ``device`` (e.g. float16 autocast on the CPU, for tests).
 
     Modules: ``G`` (the shared model that is exported), ``F`` (winter -> summer, training only),
     ``D_colour``, ``D_summer``, ``D_winter``. Optimizers: ``G`` (G and F), ``D`` (the three Ds).

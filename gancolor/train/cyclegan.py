@@ -103,8 +103,8 @@ class CycleGANTrainer(Trainer):
             (larger ones are randomly cropped). Paired domains are trained as unpaired: each
             domain is shuffled by its own sampler.
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
-        precision: overrides the :class:`Precision` that ``config.amp`` and
-            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+        precision: overrides the :class:`Precision` that ``config.precision`` and
+            ``config.channels_last`` give on ``device`` (e.g. float16 autocast on the CPU, for tests).
 
     Modules: ``G_AB`` (A -> B), ``G_BA`` (B -> A), ``D_A`` (real A?), ``D_B`` (real B?). The step is
     :meth:`generate`, :meth:`g_losses` (both generators' update), then :meth:`d_losses` (both

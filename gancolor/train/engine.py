@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from gancolor.train import distributed
+from gancolor.train.config import SPEED_SETTINGS
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.precision import Precision
 
@@ -144,9 +145,10 @@ class Trainer:
 
     def _prepare(self, precision: Precision | None = None) -> None:
         """Move the modules to the device, set the memory format, wrap them for DDP, seed the rank."""
-        amp, channels_last = getattr(self.config, "amp", False), getattr(self.config, "channels_last", False)
-        self.precision = precision or Precision.for_device(self.device, amp, channels_last,
-                                                           optimizers=self.optimizers)
+        if precision is None:
+            precision = Precision.for_device(self.device, self.config.precision, self.config.channels_last,
+                                             optimizers=self.optimizers)
+        self.precision = precision
         for module in self.modules.values():
             self.precision.module(module.to(self.device))
         #: The networks as trained: DistributedDataParallel wrappers in a multi-process run
@@ -156,7 +158,10 @@ class Trainer:
         distributed.seed_rank(self.config.seed)  # dropout: one stream per rank, seeded by (seed, rank)
 
     def config_dict(self) -> dict:
-        return {**self.config.to_dict(), "data": dict(self._data_id)}
+        """The settings that define the run (a resume must match them): the config without its
+        speed settings (a run may resume in another precision) and the data's identity."""
+        settings = {k: v for k, v in self.config.to_dict().items() if k not in SPEED_SETTINGS}
+        return {**settings, "data": dict(self._data_id)}
 
     @contextmanager
     def networks_for(self, optimizer: str) -> Iterator[Networks]:

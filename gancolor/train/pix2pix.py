@@ -142,8 +142,8 @@ class ColorizationTrainer(Trainer):
         images: (N, 3, H, W) uint8 RGB training images, H, W >= config.image_size (larger ones are
             randomly cropped at each step).
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
-        precision: overrides the :class:`Precision` that ``config.amp`` and
-            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+        precision: overrides the :class:`Precision` that ``config.precision`` and
+            ``config.channels_last`` give on ``device`` (e.g. float16 autocast on the CPU, for tests).
 
     The step is :meth:`generate`, then :meth:`d_losses` (D's update), then :meth:`g_losses`
     (G's); :class:`~gancolor.train.engine.Trainer` runs them with the precision and, under

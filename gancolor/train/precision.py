@@ -1,25 +1,27 @@
-"""Mixed precision and channels_last for the trainers: faster steps on CUDA GPUs.
+"""Mixed precision and channels_last for the trainers: faster steps, the same float32 weights.
 
-* **Mixed precision** (``amp``): the forward passes and losses run under
-  ``torch.autocast("cuda", dtype=torch.float16)`` (convolutions in float16 on the tensor cores,
-  reductions and losses kept in float32 by autocast), the weights and optimizer states stay
-  float32. A float16 gradient can underflow to 0, so each optimizer gets its own
-  ``torch.amp.GradScaler``: the loss is multiplied by a large scale before ``backward``, the
-  gradients divided by it before ``step``, and a step whose gradients hold an inf or nan is
-  skipped and the scale halved (it grows again after 2000 good steps). The scalers' states
-  are saved in training checkpoints, so a resumed run continues with the same scales.
-* **channels_last**: the networks' weights and the input batches are stored NHWC, the layout
-  cuDNN's fastest (tensor-core) convolution kernels use; the results are the same up to rounding.
+A run's ``precision`` (every trainer config, ``gancolor train --precision``):
 
-Both are CUDA-only here and ignored on the CPU and MPS (training then runs in float32, NCHW):
-CPU autocast would need bfloat16, which is slower than float32 on most CPUs without AMX and
-would change the results of the course's CPU runs. The ``full`` preset of ``gancolor train``
-turns both on; the command prints a note when it ignores them.
+* ``"fp32"``: everything in float32 (the default; the course's notebooks use it).
+* ``"bf16"``: forward passes and losses under ``torch.autocast(dtype=torch.bfloat16)`` on the CPU
+  or CUDA: convolutions and matrix products in bfloat16 (native on CPUs with AVX512-BF16 or AMX
+  and on Ampere GPUs), reductions and losses kept in float32 by autocast. bfloat16 has float32's
+  range, so no gradient scaling is needed.
+* ``"fp16"`` (CUDA): float16 autocast on the tensor cores. A float16 gradient can underflow to
+  0, so each optimizer gets its own ``torch.amp.GradScaler``: the loss is multiplied by a large
+  scale before ``backward``, the gradients divided by it before ``step``, and a step whose
+  gradients hold an inf or nan is skipped and the scale halved (it grows again after 2000 good
+  steps). The scalers' states are saved in training checkpoints.
 
-    precision = Precision.for_device(device, amp=True, channels_last=True)
+In every case the weights and the optimizer states stay float32 ("master weights"), so a
+checkpoint resumes under any precision. ``channels_last`` stores the networks' weights and the
+input batches NHWC, the layout cuDNN's tensor-core kernels and oneDNN's bfloat16 kernels prefer;
+in float32 on the CPU it is slower, so there it is used with ``bf16`` only.
+
+    precision = Precision.for_device(device, "bf16", channels_last=True, optimizers=("G", "D"))
     with precision.autocast():
         loss = criterion(model(precision.inputs(x)), y)
-    precision.backward_step("G", loss, optimizer)      # scale, backward, unscale + step, update
+    precision.backward_step("G", loss, optimizer)      # (scale), backward, (unscale +) step
 """
 
 from __future__ import annotations
@@ -32,14 +34,15 @@ from torch import nn
 
 __all__ = ["Precision"]
 
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
 
 class Precision:
-    """Autocast, one GradScaler per optimizer, and the memory format, for one training run.
+    """Autocast, one GradScaler per optimizer (float16 only), and the memory format, for one run.
 
-    Inputs: ``device`` the training device; ``amp``: autocast to ``dtype`` with gradient
-    scaling; ``channels_last``: NHWC weights and inputs; ``optimizers``: the names of the
-    optimizers (one scaler each). Used as given: :meth:`for_device` applies the policy
-    (CUDA only). On the CPU ``dtype=torch.bfloat16`` works too (the tests use it).
+    Inputs: ``device`` the training device; ``amp``: autocast to ``dtype``; ``channels_last``: NHWC
+    weights and inputs; ``optimizers``: the names of the optimizers (one scaler each, enabled for
+    float16). Used as given; :meth:`for_device` turns a config's ``precision`` into one.
     """
 
     def __init__(self, device: torch.device, amp: bool = False, channels_last: bool = False,
@@ -48,15 +51,27 @@ class Precision:
         self.amp = bool(amp)
         self.dtype = dtype
         self.channels_last = bool(channels_last)
+        scaled = self.amp and dtype == torch.float16
         self.scalers: dict[str, torch.amp.GradScaler] = {
-            name: torch.amp.GradScaler(self.device_type, enabled=self.amp) for name in optimizers}
+            name: torch.amp.GradScaler(self.device_type, enabled=scaled) for name in optimizers}
 
     @classmethod
-    def for_device(cls, device: torch.device, amp: bool, channels_last: bool,
+    def for_device(cls, device: torch.device, precision: str = "fp32", channels_last: bool = False,
                    optimizers: Iterable[str] = ()) -> Precision:
-        """The run's precision: ``amp`` (float16) and ``channels_last`` on CUDA, neither elsewhere."""
-        cuda = torch.device(device).type == "cuda"
-        return cls(device, amp=amp and cuda, channels_last=channels_last and cuda, optimizers=optimizers)
+        """The run's precision from a config: ``"fp32"``, ``"bf16"`` (CPU, CUDA) or ``"fp16"`` (CUDA);
+        ``channels_last`` on CUDA, and on the CPU with bf16. Anything else is a ``ValueError``."""
+        kind = torch.device(device).type
+        if precision not in _DTYPES:
+            raise ValueError(f"precision must be one of {', '.join(_DTYPES)}; got {precision!r}")
+        if precision == "fp16" and kind != "cuda":
+            raise ValueError(f"precision fp16 needs a CUDA GPU (on {kind} use bf16 or fp32)")
+        if precision == "bf16" and kind not in ("cpu", "cuda"):
+            raise ValueError(f"precision bf16 runs on the CPU or CUDA, not {kind}")
+        if precision == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
+            raise ValueError("this GPU has no bfloat16: use precision fp16")
+        nhwc = channels_last and (kind == "cuda" or (kind == "cpu" and precision == "bf16"))
+        return cls(device, amp=precision != "fp32", channels_last=nhwc, optimizers=optimizers,
+                   dtype=_DTYPES[precision])
 
     @property
     def memory_format(self) -> torch.memory_format:
@@ -86,13 +101,13 @@ class Precision:
         scaler.update()
 
     def state_dict(self) -> dict:
-        """The enabled scalers' states (``{}`` without ``amp``), for training checkpoints."""
+        """The enabled scalers' states (``{}`` but in float16), for training checkpoints."""
         return {name: scaler.state_dict() for name, scaler in self.scalers.items() if scaler.is_enabled()}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore the scalers saved by :meth:`state_dict`; a scaler with no saved state (the run
-        was checkpointed without ``amp``, e.g. on the CPU) keeps its initial scale, and saved
-        states for disabled scalers (a resume without ``amp``) are ignored."""
+        was checkpointed in another precision) keeps its initial scale, and saved states for
+        disabled scalers (a resume in bf16 or fp32) are ignored."""
         for name, scaler in self.scalers.items():
             if scaler.is_enabled() and state.get(name):
                 scaler.load_state_dict(state[name])

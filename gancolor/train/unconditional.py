@@ -92,8 +92,8 @@ class DCGANTrainer(Trainer):
         config: the run's settings.
         images: (N, C, H, W) uint8 training images, resized to ``config.image_size`` if needed.
         device: "cpu", "cuda", ...; None picks cuda > mps > cpu.
-        precision: overrides the :class:`Precision` that ``config.amp`` and
-            ``config.channels_last`` give on ``device`` (e.g. bfloat16 autocast on the CPU).
+        precision: overrides the :class:`Precision` that ``config.precision`` and
+            ``config.channels_last`` give on ``device`` (e.g. float16 autocast on the CPU, for tests).
 
     The step is :meth:`generate`, ``n_critic`` updates of D (:meth:`d_losses`), then one of G
     (:meth:`g_losses`).
@@ -101,6 +101,7 @@ class DCGANTrainer(Trainer):
 
     name = "dcgan"
     trained_by = {"G": ("G",), "D": ("D",)}
+    preview_needs_data = False  # its samples come from fixed noise
 
     # -- the step (the module docstring) -----------------------------------------------------------
 

@@ -72,7 +72,8 @@ class TrainingMonitor:
     """Writes a run's curves and samples into ``out_dir`` at every checkpoint (see the module docstring).
 
     Inputs: ``out_dir`` the run's folder; ``preview_data`` what the trainer's ``preview`` takes
-    (held-out images for the conditional tasks; None for DCGAN, which shows fixed-noise samples);
+    (held-out images for the conditional tasks: None writes no samples; DCGAN shows fixed-noise
+    samples and needs none);
     ``tensorboard``: also write TensorBoard events into ``out_dir``; ``smooth``: the running mean
     of the curves, in steps.
     """
@@ -100,6 +101,8 @@ class TrainingMonitor:
                                  smooth=self.smooth)
             plt.close(figure)
             written.append(self.out_dir / "losses.png")
+        if self.preview_data is None and getattr(task, "preview_needs_data", True):
+            return written  # nothing held out to show
         columns = task.preview(self.preview_data)
         path = self.out_dir / sample_file_name(task.step)
         figure = comparison_grid(columns, path=path, title=f"{type(task).__name__} after {task.step} steps")
