@@ -47,7 +47,7 @@ _FRACTION = float_in(0, 1)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``gancolor train TASK`` (colorize, cyclegan, multitask) to ``subparsers``; returns its parser."""
+    """Add ``gancolor train TASK`` (colorize, cyclegan, multitask, temporal) to ``subparsers``; returns it."""
     train = subparsers.add_parser("train", help="train a model (checkpoints, exact resume)")
     tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
     _add_colorize_options(_add_task(tasks, "colorize", "colorizer.pt",
@@ -56,6 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                     "CycleGAN: unpaired translation A <-> B (ResNet G, LSGAN)"))
     _add_multitask_options(_add_task(tasks, "multitask", "multitask.pt",
                                      "one model, two jobs: gray -> colour and gray -> style"))
+    _add_temporal_task(tasks)
     return train
 
 
@@ -151,6 +152,23 @@ def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
     """The options of ``gancolor train multitask`` beyond the common ones."""
     multitask.add_argument("--colour-weight", type=_WEIGHT, default=None, help="weight of the colour loss")
     multitask.add_argument("--style-weight", type=_WEIGHT, default=None, help="weight of the style loss")
+
+
+def _add_temporal_task(tasks: argparse._SubParsersAction) -> None:
+    """``gancolor train temporal``: the video colorizer's temporal gate, on the embedded clips."""
+    temporal = tasks.add_parser("temporal", help="video: the temporal gate on top of a per-frame colorizer, "
+                                                 "trained on the embedded clips")
+    temporal.add_argument("--steps", type=STEPS, default=900, help="total training steps (default: 900)")
+    temporal.add_argument("--out", type=Path, required=True,
+                          help="output folder for checkpoint.pt and temporal.pt")
+    temporal.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    temporal.add_argument("--overwrite", action="store_true",
+                          help="start a new run in an --out that holds one (its files are replaced)")
+    temporal.add_argument("--per-frame", default="gan", choices=["gan", "l1"],
+                          help="the shipped per-frame colorizer the gate sits on (default: gan)")
+    temporal.add_argument("--seed", type=_SEED, default=None)
+    temporal.add_argument("--device", type=device_name, default=None)
+    temporal.add_argument("--checkpoint-every", type=STEPS, default=200)
 
 
 # -- running a task ----------------------------------------------------------------------------
@@ -440,9 +458,29 @@ def _train_multitask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_temporal(args: argparse.Namespace) -> int:
+    """``gancolor train temporal``: train the temporal gate; export ``temporal.pt``; test-clip metrics
+    with ``gancolor evaluate --task video --checkpoint OUT/temporal.pt``."""
+    from gancolor.train.out_dir import claim_out_dir
+    from gancolor.train.temporal_consistency import TemporalConfig
+    from gancolor.video.train_temporal import train_temporal_model
+
+    config = TemporalConfig(seed=args.seed) if args.seed is not None else TemporalConfig()
+    with claim_out_dir(args.out, resume=args.resume, overwrite=args.overwrite):
+        print(f"training the temporal gate on the {args.per_frame} colorizer for {args.steps} steps "
+              f"-> {args.out}")
+        _, history, path = train_temporal_model(args.steps, args.out, resume=args.resume,
+                                                per_frame=args.per_frame, config=config,
+                                                checkpoint_every=args.checkpoint_every, device=args.device)
+    print(f"trained in {history.seconds:.0f} s in all; wrote {path}")
+    print(f"test clips: gancolor evaluate --task video --checkpoint {path}")
+    return 0
+
+
 #: ``gancolor train TASK``: what runs each task.
 _TASKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "colorize": _train_colorize,
     "cyclegan": _train_cyclegan,
     "multitask": _train_multitask,
+    "temporal": _train_temporal,
 }

@@ -31,7 +31,7 @@ METHODS = ("per-frame (l1)", "per-frame (gan)", "smoothing (gan)", "temporal (ga
 
 
 def default_temporal_path() -> Path:
-    """The shipped temporal gate (trained by ``python -m gancolor.video.train_temporal``; model card)."""
+    """The shipped temporal gate (trained by ``gancolor train temporal``; model card)."""
     return package_root() / "weights" / "temporal.pt"
 
 
