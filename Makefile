@@ -16,6 +16,7 @@ help:
 	@echo "make test-wheel build the wheel, install it in a fresh Python 3.12 venv, run it outside the repo"
 	@echo "make lab        open JupyterLab on notebooks/ (adds --allow-root when run as root)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/"
+	@echo "make pin-release  after a version bump: Colab install lines and badges -> the tag v<version>"
 	@echo "make bench      measure training and colorize speed -> benchmarks/results.md"
 
 setup: $(STAMP)
