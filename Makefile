@@ -6,15 +6,17 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
-.PHONY: help setup demo test test-unit test-notebooks test-browser lab notebooks execute bench lint clean
+.PHONY: help setup demo test test-unit test-notebooks test-browser test-wheel lab notebooks pin-release execute bench lint clean
 
 help:
 	@echo "make setup      create .venv with everything (idempotent)"
 	@echo "make demo       colorize the embedded held-out images -> demo.png + metrics table"
 	@echo "make test       unit tests, exercise checks, notebook sync, nbval, student notebooks"
 	@echo "make test-browser  the widgets in JupyterLab in headless Chromium (installs Chromium, Playwright)"
-	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make test-wheel build the wheel, install it in a fresh Python 3.12 venv, run it outside the repo"
+	@echo "make lab        open JupyterLab on notebooks/ (adds --allow-root when run as root)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/"
+	@echo "make pin-release  after a version bump: Colab install lines and badges -> the tag v<version>"
 	@echo "make bench      measure training and colorize speed -> benchmarks/results.md"
 
 setup: $(STAMP)
@@ -62,11 +64,25 @@ test-browser: setup
 		$(BIN)/python -m pytest -q -p no:cacheprovider -m browser -rA tests/browser
 	@cat build/browser/*_timings.json 2>/dev/null || true
 
+# The wheel as a user gets it: built from the tracked files, installed with its dependencies into a
+# fresh Python 3.12 venv (the version Colab runs; PY312=/path/to/python3.12 chooses another), then
+# `gancolor --help` and `gancolor colorize` run from a temporary folder (.ci/test-wheel).
+test-wheel:
+	bash .ci/test-wheel
+
+# Jupyter refuses to run as root (Docker, Colab terminals, CI machines) without --allow-root.
+# USER_ID is who runs make (id -u); it is evaluated only when `make lab` runs.
+USER_ID ?= $(shell id -u)
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(USER_ID)),--allow-root )notebooks/
 
 notebooks: setup
 	$(BIN)/python -m gancolor.course.build solutions notebooks
+
+# After a version bump: every Colab install line and badge -> the tag v<version>, notebooks/ rebuilt
+# (CONTRIBUTING.md, "Releasing").
+pin-release: setup
+	$(BIN)/python -c "from gancolor.course.build.release import main; raise SystemExit(main())"
 
 execute: setup  # make execute NB=solutions/04_colorization.ipynb: run it in place, rebuild notebooks/
 	$(BIN)/python -m gancolor.course.execute $(NB)

@@ -12,7 +12,15 @@ import torch
 
 from gancolor.errors import UserError
 
-__all__ = ["check_device", "pick_device", "seed_everything", "derive_seed", "cache_dir", "package_root"]
+__all__ = [
+    "check_device",
+    "pick_device",
+    "seed_everything",
+    "derive_seed",
+    "cache_dir",
+    "user_cache_home",
+    "package_root",
+]
 
 
 def derive_seed(*parts: int | str) -> int:
@@ -72,11 +80,22 @@ def package_root() -> Path:
     return Path(__file__).resolve().parent
 
 
+def user_cache_home() -> Path:
+    """The user's cache folder of the XDG base-directory spec: ``$XDG_CACHE_HOME`` when it is set
+    to an absolute path (the spec says to ignore a relative one), else ``~/.cache``."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg)
+    return Path.home() / ".cache"
+
+
 def cache_dir() -> Path:
     """Where built datasets and downloads are cached (created on demand).
 
     ``$GANCOLOR_CACHE`` if set; else ``datasets/cache`` of the source checkout when the
-    package runs from one (git-ignored); else ``~/.cache/gancolor``. Raises
+    package runs from one (git-ignored); else, for an installed package, ``gancolor`` in the
+    user's cache folder: ``$XDG_CACHE_HOME/gancolor``, or ``~/.cache/gancolor`` when
+    ``XDG_CACHE_HOME`` is unset (:func:`user_cache_home`). Raises
     :class:`~gancolor.errors.UserError` (one line) if the folder is a file or cannot be written;
     temporary files left there by killed processes are removed.
     """
@@ -90,7 +109,7 @@ def cache_dir() -> Path:
         if checkout_datasets.is_dir() and (package_root().parent / "pyproject.toml").is_file():
             path = checkout_datasets / "cache"
         else:
-            path = Path.home() / ".cache" / "gancolor"
+            path = user_cache_home() / "gancolor"
     what = "GANCOLOR_CACHE" if env else "the cache folder (set GANCOLOR_CACHE to choose another)"
     check_writable_folder(path, what)
     clean_stale_temporaries(path)

@@ -35,6 +35,7 @@ The package, one job per module (each imports only the ones above it):
 - :mod:`~gancolor.course.build.unfinished` -- which later cells use an unfinished exercise;
 - :mod:`~gancolor.course.build.student` -- a solution notebook -> its student notebook;
 - :mod:`~gancolor.course.build.notebook_files` -- read, serialise and write notebooks; build a folder;
+- :mod:`~gancolor.course.build.release` -- the release tag Colab installs and opens; re-pinning;
 - :mod:`~gancolor.course.build.lint` -- the shape every course notebook shares;
 - :mod:`~gancolor.course.build.command` -- the command line.
 """

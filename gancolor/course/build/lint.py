@@ -6,18 +6,20 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from gancolor.course.build.release import COLAB_NOTEBOOKS_URL, INSTALL_URL
+
 __all__ = ["SETUP_CELL", "COLAB_BADGE_URL", "lint_solution_notebook"]
 
 #: The first code cell of every notebook starts with exactly this text (lint-checked).
-#: In Colab it installs the package (Colab already has torch, matplotlib, ipywidgets ...,
-#: so no extras); elsewhere ``make lab`` has installed it and the ``if`` is a no-op. It
-#: prints nothing, so its output is the same on CPU and GPU.
-SETUP_CELL = """\
+#: In Colab it installs the package at this version's release tag (Colab already has torch,
+#: matplotlib, ipywidgets ..., so no extras); elsewhere ``make lab`` has installed it and the
+#: ``if`` is a no-op. It prints nothing, so its output is the same on CPU and GPU.
+SETUP_CELL = f"""\
 # Setup: in Colab this installs gancolor; on your machine `make lab` already has.
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q "gancolor @ git+https://github.com/gancolor/gancolor"
+    %pip install -q "gancolor @ {INSTALL_URL}"
 
 from gancolor.runtime import pick_device, seed_everything
 
@@ -25,7 +27,8 @@ device = pick_device()  # cuda > mps > cpu
 FULL = False  # set True on a GPU (e.g. Colab): longer training, better pictures
 generator = seed_everything(0)  # seeds Python, NumPy and torch"""
 
-COLAB_BADGE_URL = "https://colab.research.google.com/github/gancolor/gancolor/blob/main/notebooks/{name}"
+#: The Colab badge of ``notebooks/<name>``, at the same release tag as the install line.
+COLAB_BADGE_URL = COLAB_NOTEBOOKS_URL + "{name}"
 
 
 def lint_solution_notebook(nb: NotebookNode, name: str) -> list[str]:
