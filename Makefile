@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
-.PHONY: help setup demo test test-unit test-notebooks test-browser lab notebooks execute bench lint clean
+.PHONY: help setup demo test test-unit test-notebooks test-browser lab notebooks nbgrader execute bench lint clean
 
 help:
 	@echo "make setup      create .venv with everything (idempotent)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-browser  the widgets in JupyterLab in headless Chromium (installs Chromium, Playwright)"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make notebooks  regenerate notebooks/ from solutions/"
+	@echo "make nbgrader   write an nbgrader course folder (build/nbgrader/source/) from solutions/"
 	@echo "make bench      measure training and colorize speed -> benchmarks/results.md"
 
 setup: $(STAMP)
@@ -67,6 +68,11 @@ lab: setup
 
 notebooks: setup
 	$(BIN)/python -m gancolor.course.build solutions notebooks
+
+# nbgrader's source/ tree (one assignment per notebook) and nbgrader_config.py, in build/ (not in git);
+# then: cd build/nbgrader && nbgrader generate_assignment 03_lab_color_space (see docs/grading.md).
+nbgrader: setup
+	$(BIN)/python -m gancolor.course.nbgrader_export solutions build/nbgrader
 
 execute: setup  # make execute NB=solutions/04_colorization.ipynb: run it in place, rebuild notebooks/
 	$(BIN)/python -m gancolor.course.execute $(NB)
