@@ -102,8 +102,8 @@ def test_a_check_cell_that_fails_before_its_check_answers_fails_its_exercises():
         ("checks.scale(Scale)", [error("NotImplementedError", "Exercise 1.2: Return x times k.")]),
     ])
     results = read_results(nb, TINY_EXERCISES)
-    assert results[0] == ExerciseResult("1.1", "double", False,
-                                        "its check cell (cell 2) raised NameError: name 'double' is not defined")
+    assert results[0] == ExerciseResult(
+        "1.1", "double", False, "its check cell (cell 2) raised NameError: name 'double' is not defined")
     assert results[1].message == "Exercise 1.2: Return x times k."
 
 
@@ -120,7 +120,8 @@ def test_missing_check_cells_timeouts_and_stops_are_failures_with_the_reason():
 
 def test_a_check_cell_that_is_not_python_is_still_read():
     nb = executed([("checks.double(double) +", [error("SyntaxError", "invalid syntax (1)")])])
-    assert read_results(nb, TINY_EXERCISES)[0].message.startswith("its check cell (cell 2) raised SyntaxError")
+    message = read_results(nb, TINY_EXERCISES)[0].message
+    assert message.startswith("its check cell (cell 2) raised SyntaxError")
 
 
 def test_the_package_says_which_exercises_each_notebook_has(repo_root):
@@ -152,6 +153,20 @@ def test_students_are_named_by_file_or_by_folder_when_names_repeat(tmp_path):
     for name in ("b.ipynb", "a.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb", "notes.txt"):
         (tmp_path / "s" / name).write_text("{}")
     assert [p.name for p in submission_files([tmp_path / "s"])] == ["a.ipynb", "b.ipynb"]
+
+
+def test_unknown_notebooks_and_notebooks_without_exercises_are_reported_without_running(tmp_path):
+    nbformat.write(code_nb("x = 1"), tmp_path / "homework.ipynb")
+    nbformat.write(code_nb("x = 1"), tmp_path / "00_setup_and_tour.ipynb")
+    (tmp_path / "broken.ipynb").write_text("{}")
+    unknown, tour, broken = grade_submissions(
+        [tmp_path / "homework.ipynb", tmp_path / "00_setup_and_tour.ipynb", tmp_path / "broken.ipynb"])
+    assert unknown.notebook is None and unknown.problems[0].startswith("cannot tell which course notebook")
+    assert tour.problems == ["notebook 00 has no exercises to grade"] and tour.exercises == []
+    assert broken.problems[0].startswith("not a notebook (")
+    (forced,) = grade_submissions([tmp_path / "broken.ipynb"], notebook=3)  # --notebook 03
+    assert [r.exercise_id for r in forced.exercises] == ["3.1", "3.2", "3.3", "3.4"]
+    assert forced.score == 0 and forced.problems == broken.problems
 
 
 def test_reports():
@@ -230,7 +245,8 @@ def test_a_planted_mistake_fails_with_the_checks_message_and_a_deleted_check_cel
 
 def test_hangs_crashes_and_non_notebooks_are_reported_not_fatal(tmp_path):
     cases = {
-        "hang": code_nb(QUICK_CHECKS, "import time\ndef double(x):\n    while True:\n        time.sleep(0.05)",
+        "hang": code_nb(QUICK_CHECKS,
+                        "import time\ndef double(x):\n    while True:\n        time.sleep(0.05)",
                         "checks.double(double)", "print('the cells after a timeout still run')"),
         "deaf": code_nb(QUICK_CHECKS, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                         "while True:\n    pass", "def double(x):\n    return 2 * x", "checks.double(double)"),

@@ -388,7 +388,8 @@ def grade_submissions(paths: Iterable[str | Path], *, timeout: int = DEFAULT_TIM
                                    "known checks, not named NN_name.ipynb): use --notebook NN")
             continue
         if not wanted:
-            result.problems.append(f"notebook {result.notebook:02d} has no exercises to grade")
+            which = "this notebook" if result.notebook is None else f"notebook {result.notebook:02d}"
+            result.problems.append(f"{which} has no exercises to grade")
             continue
         result.exercises, problems = grade_notebook(nb, wanted, timeout)
         result.problems.extend(problems)
