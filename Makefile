@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
-.PHONY: help setup demo test test-unit test-notebooks test-browser test-wheel lab notebooks pin-release execute bench lint clean
+.PHONY: help setup demo test test-unit test-notebooks test-browser test-wheel lab notebooks nbgrader pin-release execute bench lint clean
 
 help:
 	@echo "make setup      create .venv with everything (idempotent)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/ (adds --allow-root when run as root)"
 	@echo "make notebooks  regenerate notebooks/ from solutions/"
 	@echo "make pin-release  after a version bump: Colab install lines and badges -> the tag v<version>"
+	@echo "make nbgrader   write an nbgrader course folder (build/nbgrader/source/) from solutions/"
 	@echo "make bench      measure training and colorize speed -> benchmarks/results.md"
 
 setup: $(STAMP)
@@ -83,6 +84,11 @@ notebooks: setup
 # (CONTRIBUTING.md, "Releasing").
 pin-release: setup
 	$(BIN)/python -c "from gancolor.course.build.release import main; raise SystemExit(main())"
+
+# nbgrader's source/ tree (one assignment per notebook) and nbgrader_config.py, in build/ (not in git);
+# then: cd build/nbgrader && nbgrader generate_assignment 03_lab_color_space (see docs/grading.md).
+nbgrader: setup
+	$(BIN)/python -m gancolor.course.nbgrader_export solutions build/nbgrader
 
 execute: setup  # make execute NB=solutions/04_colorization.ipynb: run it in place, rebuild notebooks/
 	$(BIN)/python -m gancolor.course.execute $(NB)

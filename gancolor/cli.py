@@ -1,4 +1,4 @@
-"""The ``gancolor`` command: demo, train, colorize, stylize, evaluate, download.
+"""The ``gancolor`` command: demo, train, colorize, stylize, evaluate, download, grade.
 
 Every user error (bad file, bad checkpoint, bad option) ends as one line on stderr and a
 non-zero exit status, never a traceback. Run ``gancolor COMMAND --help`` for the options.
@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gancolor.commands import colorize, demo, download, evaluate, stylize, train
+from gancolor.commands import colorize, demo, download, evaluate, grade, stylize, train
 from gancolor.commands.options import OneLineParser
 from gancolor.errors import UserError
 
@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: The sub-commands in the order ``gancolor --help`` lists them: modules of :mod:`gancolor.commands`,
 #: each with ``add_parser(subparsers)`` (its options) and ``run(args) -> int`` (what it does).
-COMMANDS = (demo, train, colorize, stylize, evaluate, download)
+COMMANDS = (demo, train, colorize, stylize, evaluate, download, grade)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -541,3 +541,88 @@ def test_downloaded_dataset_trains_by_name_from_the_cli(server, tmp_path, monkey
     from gancolor.infer.stylizer import load_stylizer
 
     assert load_stylizer(run / "stylizer.pt").meta["steps"] == 2
+
+
+# ------------------------------------------------------------------------------------------------
+# gancolor download inception: pytorch-fid's weights, where FID looks for them
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_inception(server, tmp_path, monkeypatch):
+    """The Inception download pointed at the local server (fake bytes, their sha256), and torch's
+    hub folder (where FID looks) in ``tmp_path``; returns (state, bytes, the served path)."""
+    from gancolor.metrics import inception_download
+
+    base, state = server
+    data = b"not really Inception" * 1000
+    served = "/fid_weights/" + inception_download.INCEPTION.filename
+    state.files[served] = data
+    fake = inception_download.WeightsFile(filename=inception_download.INCEPTION.filename,
+                                          urls=(base + served,), sha256=sha(data), size=len(data),
+                                          description="test weights")
+    monkeypatch.setattr(inception_download, "INCEPTION", fake)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("GANCOLOR_INCEPTION_WEIGHTS", raising=False)
+    return state, data, served
+
+
+def test_download_inception_puts_the_weights_where_fid_looks(fake_inception, tmp_path, capsys):
+    from gancolor.cli import main
+    from gancolor.errors import MissingWeightsError
+    from gancolor.metrics import inception_weights_path
+
+    state, data, served = fake_inception
+    with pytest.raises(MissingWeightsError, match="run `gancolor download inception`"):
+        inception_weights_path()
+    assert main(["download", "--list"]) == 0
+    assert "inception" in capsys.readouterr().out
+    assert main(["download", "inception"]) == 0
+    out = capsys.readouterr().out
+    target = tmp_path / "torch" / "hub" / "checkpoints" / "pt_inception-2015-12-05-6726825d.pth"
+    assert f"to {target}" in out and f"inception: ready in {target} (sha256 verified)" in out
+    assert target.read_bytes() == data and inception_weights_path() == target
+    assert main(["download", "inception"]) == 0  # already there: nothing fetched
+    assert "inception: already downloaded" in capsys.readouterr().out
+    assert len(state.requests(served)) == 1
+
+
+def test_download_inception_honours_the_environment_variable(fake_inception, tmp_path, monkeypatch):
+    from gancolor.commands.download import download_command
+    from gancolor.metrics import inception_weights_path
+
+    _, data, _ = fake_inception
+    chosen = tmp_path / "weights" / "inception.pth"
+    monkeypatch.setenv("GANCOLOR_INCEPTION_WEIGHTS", str(chosen))
+    assert download_command(["inception"], progress=False) == 0
+    assert chosen.read_bytes() == data and inception_weights_path() == chosen
+
+
+def test_download_inception_refuses_a_wrong_file_and_fails_in_one_line_offline(fake_inception, tmp_path,
+                                                                               monkeypatch, capsys):
+    from gancolor.cli import main
+    from gancolor.metrics import inception_download
+
+    state, data, served = fake_inception
+    state.files[served] = b"x" * len(data)  # the right size, the wrong bytes
+    assert main(["download", "inception"]) == 1
+    err = capsys.readouterr().err
+    assert "sha256 mismatch" in err and err.count("\n") == 1
+    assert not (tmp_path / "torch" / "hub" / "checkpoints").exists() or not any(
+        (tmp_path / "torch" / "hub" / "checkpoints").iterdir())
+    offline = inception_download.WeightsFile(**{**inception_download.INCEPTION.__dict__,
+                                                "urls": ("http://127.0.0.1:9/nothing.pth",)})
+    monkeypatch.setattr(inception_download, "INCEPTION", offline)
+    assert main(["download", "inception"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gancolor: error: http://127.0.0.1:9/nothing.pth: ") and err.count("\n") == 1
+
+
+def test_the_published_inception_checksum_matches_the_file_name():
+    """torch.hub names a weights file after the first digits of its sha256: pytorch-fid's too."""
+    from gancolor.metrics.fid import INCEPTION_WEIGHTS_URL
+    from gancolor.metrics.inception_download import INCEPTION
+
+    prefix = INCEPTION.filename.rsplit("-", 1)[1].removesuffix(".pth")
+    assert INCEPTION.sha256.startswith(prefix) and len(INCEPTION.sha256) == 64
+    assert INCEPTION.urls == (INCEPTION_WEIGHTS_URL,)

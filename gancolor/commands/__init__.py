@@ -7,7 +7,7 @@ nothing heavy (torch, numpy) at the top, so that ``gancolor --help`` answers at 
 
 - :mod:`~gancolor.commands.demo`, :mod:`~gancolor.commands.train`, :mod:`~gancolor.commands.colorize`,
   :mod:`~gancolor.commands.stylize`, :mod:`~gancolor.commands.evaluate`,
-  :mod:`~gancolor.commands.download`: the sub-commands.
+  :mod:`~gancolor.commands.download`, :mod:`~gancolor.commands.grade`: the sub-commands.
 - :mod:`~gancolor.commands.options`: argparse types with one-line errors, and the shared value ranges.
 - :mod:`~gancolor.commands.data`: the images a command trains or evaluates on.
 - :mod:`~gancolor.commands.files`: running a photo-to-photo model over files and folders.

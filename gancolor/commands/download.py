@@ -1,4 +1,5 @@
-"""``gancolor download NAME... [--list] [--root DIR]``: download public datasets (gancolor.data.download)."""
+"""``gancolor download NAME... [--list] [--root DIR]``: download public datasets (gancolor.data.download)
+and, as ``gancolor download inception``, the FID Inception weights (gancolor.metrics.inception_download)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,23 @@ from gancolor.errors import DataError
 if TYPE_CHECKING:
     from gancolor.data.registry import DatasetEntry
 
-__all__ = ["add_parser", "run", "download_command", "format_size"]
+__all__ = ["add_parser", "run", "download_command", "format_size", "WEIGHTS"]
+
+#: The names ``gancolor download`` knows besides the datasets: pretrained weights files.
+WEIGHTS = ("inception",)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``gancolor download`` to ``subparsers``; returns its parser."""
-    download = subparsers.add_parser("download", help="download a public dataset (sha256-checked, resumable)")
-    download.add_argument("names", nargs="*", metavar="NAME", help="dataset name(s); see --list")
-    download.add_argument("--list", action="store_true", help="list the datasets and which are downloaded")
-    download.add_argument("--root", default=None, help="where datasets go (default: the gancolor cache)")
+    download = subparsers.add_parser(
+        "download", help="download a public dataset or the FID Inception weights (sha256-checked, resumable)")
+    download.add_argument("names", nargs="*", metavar="NAME",
+                          help="dataset name(s), or inception (pytorch-fid's weights, for FID); see --list")
+    download.add_argument("--list", action="store_true",
+                          help="list the datasets and weights, and which are downloaded")
+    download.add_argument("--root", default=None,
+                          help="where datasets go (default: the gancolor cache); the Inception weights go "
+                               "where FID looks for them")
     return download
 
 
@@ -62,13 +71,17 @@ def download_command(names: Sequence[str], root: str | os.PathLike | None = None
         _print_list(root, entries)
         return 0
     if not names:
-        raise DataError("name a dataset to download (e.g. `gancolor download horse2zebra`), "
-                        "or list them with `gancolor download --list`")
-    unknown = [name for name in names if name not in entries]
+        raise DataError("name a dataset to download (e.g. `gancolor download horse2zebra`) or `inception` "
+                        "(the FID weights), or list them with `gancolor download --list`")
+    unknown = [name for name in names if name not in entries and name not in WEIGHTS]
     if unknown:
-        raise DataError(f"unknown dataset(s) {', '.join(unknown)}; known datasets: {', '.join(entries)}")
+        raise DataError(f"unknown dataset(s) {', '.join(unknown)}; known datasets: {', '.join(entries)}; "
+                        f"weights: {', '.join(WEIGHTS)}")
     statuses = {status.name: status for status in list_datasets(root, registry=entries)}
     for name in dict.fromkeys(names):  # each once, in the order given
+        if name == "inception":
+            _download_inception(progress)
+            continue
         entry = entries[name]
         if statuses[name].downloaded:
             path = download(name, root=root, registry=entries)  # returns at once: nothing is fetched
@@ -92,6 +105,22 @@ def download_command(names: Sequence[str], root: str | os.PathLike | None = None
     return 0
 
 
+def _download_inception(progress: bool) -> None:
+    """``gancolor download inception``: pytorch-fid's weights, where FID looks for them."""
+    from gancolor.metrics.inception_download import download_inception_weights
+
+    def starting(weights, path) -> None:
+        print(f"inception: downloading {format_size(weights.size)} from {weights.urls[0]} (sha256 published) "
+              f"to {path}")
+
+    path, downloaded = download_inception_weights(progress=progress, on_start=starting)
+    if not downloaded:
+        print(f"inception: already downloaded in {path}")
+        return
+    print(f"inception: ready in {path} (sha256 verified); FID and KID can run "
+          "(gancolor evaluate, notebook 05)")
+
+
 def _print_splits(entry: DatasetEntry, path: os.PathLike) -> None:
     if entry.splits:
         parts = ", ".join(f"{split}={folder}/" for split, folder in entry.splits.items())
@@ -106,7 +135,7 @@ def _print_list(root: str | os.PathLike | None, entries: dict[str, DatasetEntry]
     from gancolor.data.download import list_datasets
 
     statuses = list_datasets(root, registry=entries)
-    width = max(len(status.name) for status in statuses)
+    width = max(len(name) for name in [*(status.name for status in statuses), *WEIGHTS])
     print(f"{'name':<{width}}  {'layout':<12}  {'size':>9}  {'checksum':<8}  status")
     for status in statuses:
         entry = status.entry
@@ -115,5 +144,17 @@ def _print_list(root: str | os.PathLike | None, entries: dict[str, DatasetEntry]
         size = format_size(entry.size)
         print(f"{entry.name:<{width}}  {entry.layout:<12}  {size:>9}  {checksum:<8}  {state}")
         print(f"{'':<{width}}  {entry.description}")
+    _print_inception(width)
     print("download with `gancolor download NAME`; sha256 = checked against a published checksum, "
           "TOFU = trusted on first use")
+
+
+def _print_inception(width: int) -> None:
+    """The ``--list`` line of the Inception weights (a file, not a dataset: no layout)."""
+    from gancolor.metrics.inception_download import INCEPTION, inception_download_path
+
+    path = inception_download_path()
+    state = f"downloaded: {path}" if path.is_file() else "not downloaded"
+    size = format_size(INCEPTION.size)
+    print(f"{'inception':<{width}}  {'weights':<12}  {size:>9}  {'sha256':<8}  {state}")
+    print(f"{'':<{width}}  {INCEPTION.description}")

@@ -10,17 +10,22 @@ outputs, and rebuilds the matching student notebook (``notebooks/`` next to ``so
 or ``--notebooks DIR``). If a cell fails nothing is written and the error is printed. It
 prints the run time, which the course keeps under two minutes on a 2-core CPU.
 
-:func:`execute_notebook` is also what the tests use to run the student notebooks.
+:func:`execute_notebook` is also what the tests use to run the student notebooks;
+:func:`run_submission` runs a student's notebook for grading: every cell, whatever fails, a
+hanging cell interrupted, a dying kernel reported.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
@@ -30,7 +35,8 @@ from traitlets import default
 from gancolor.course import build
 from gancolor.errors import UserError
 
-__all__ = ["execute_notebook", "execute_solution", "CPU_BUDGET_SECONDS", "main"]
+__all__ = ["execute_notebook", "execute_solution", "run_submission", "RunOutcome", "CPU_BUDGET_SECONDS",
+           "main"]
 
 #: Every notebook runs top to bottom within this time on 2 CPU cores (DESIGN.md).
 CPU_BUDGET_SECONDS = 120.0
@@ -74,6 +80,85 @@ def execute_notebook(nb: NotebookNode, cwd: str | Path, timeout: float = 300.0) 
     )
     client.execute()
     return nb
+
+
+@dataclass
+class RunOutcome:
+    """What happened while :func:`run_submission` ran a notebook (cells counted from 0).
+
+    ``timed_out``: the cells that ran over the time limit and were interrupted; ``stopped``: why
+    the run ended early (a dead kernel, a hang the interrupt could not stop, a kernel that never
+    started), None when every cell ran; ``stopped_in``: the cell running then (the later cells did
+    not run), None if none was.
+    """
+
+    timed_out: list[int] = field(default_factory=list)
+    stopped: str | None = None
+    stopped_in: int | None = None
+
+
+class _Unstoppable(Exception):
+    """A cell ran over the time limit right after another one: the interrupt did not stop it."""
+
+
+#: ``ename`` of the execute reply nbclient fakes for a cell that ran over the time limit.
+_TIMEOUT_ENAME = "gancolor-cell-timeout"
+
+
+def run_submission(nb: NotebookNode, cwd: str | Path, timeout: int) -> RunOutcome:
+    """Run every code cell of ``nb`` in place, in a fresh kernel of this Python, in folder ``cwd``.
+
+    Errors are stored in the cells' outputs and the run goes on. A cell running longer than
+    ``timeout`` seconds is interrupted (KeyboardInterrupt) and the run goes on; if the next cell
+    runs over too, the kernel did not answer the interrupt and the run stops. A kernel that dies
+    stops the run. The kernel's own log lines are silenced. Returns what happened.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    outcome = RunOutcome()
+    current: list[int] = []  # the cell being executed, and the one before it
+
+    def started(cell: NotebookNode, cell_index: int, **_: Any) -> None:
+        current.append(cell_index)
+
+    def failed(cell: NotebookNode, cell_index: int, execute_reply: dict, **_: Any) -> None:
+        if execute_reply.get("content", {}).get("ename") != _TIMEOUT_ENAME:
+            return
+        outcome.timed_out.append(cell_index)
+        if len(current) > 1 and current[-2] in outcome.timed_out:
+            raise _Unstoppable
+
+    client = NotebookClient(
+        nb,
+        timeout=max(1, int(timeout)),
+        kernel_name="python3",
+        kernel_manager_class=_CurrentEnvKernelManager,
+        resources={"metadata": {"path": str(cwd)}},
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": _TIMEOUT_ENAME, "evalue": f"over {timeout} s", "traceback": []},
+        record_timing=False,
+        store_widget_state=False,
+        on_cell_execute=started,
+        on_cell_error=failed,
+    )
+    try:
+        client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except _Unstoppable:
+        outcome.stopped_in = current[-1]
+        outcome.stopped = (f"cell {current[-1] + 1} ran over {timeout} s right after cell {current[-2] + 1} "
+                           "did: the kernel did not answer the interrupt, so the rest was not run")
+    except DeadKernelError:
+        outcome.stopped_in = current[-1] if current else None
+        where = f" in cell {current[-1] + 1}" if current else ""
+        outcome.stopped = f"the kernel died{where}, so the rest was not run"
+    except Exception as error:  # the kernel did not start, or lost its connection
+        from gancolor.errors import first_line
+
+        outcome.stopped_in = current[-1] if current else None
+        outcome.stopped = f"the notebook could not be run ({type(error).__name__}: {first_line(error)})"
+    return outcome
 
 
 def execute_solution(path: str | Path, notebooks_dir: str | Path | None = None,

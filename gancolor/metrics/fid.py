@@ -11,7 +11,8 @@ Both embed every image with the Inception-v3 network of the original FID code (T
   k(x, y) = (xᵀy / d + 1)³, averaged over random subsets; its mean does not depend on N.
 
 The statistics functions take features (numpy or torch, (N, D)) and run anywhere. The network
-needs pytorch-fid's weights file, which is never downloaded at run time: see
+needs pytorch-fid's weights file, which is never downloaded at run time (``gancolor download
+inception`` fetches it, :mod:`gancolor.metrics.inception_download`): see
 :func:`inception_weights_path` for where it is looked for.
 """
 
@@ -42,6 +43,7 @@ __all__ = [
     "fid_from_features",
     "kid_from_features",
     "inception_weights_path",
+    "hub_weights_path",
     "InceptionFeatureExtractor",
     "fid",
     "kid",
@@ -191,16 +193,16 @@ def kid_from_features(
 # ---------------------------------------------------------------------------------------------
 
 
-def _hub_weights_path() -> Path:
+def hub_weights_path() -> Path:
     """Where pytorch-fid caches its download: ``torch.hub.get_dir()/checkpoints/<file>``."""
     return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_WEIGHTS_FILENAME
 
 
 def _how_to_get_weights() -> str:
     return (
-        f"FID and KID need pytorch-fid's Inception weights: on a machine with internet download "
-        f"{INCEPTION_WEIGHTS_URL} and put the file at {_hub_weights_path()}, "
-        f"or set ${INCEPTION_WEIGHTS_ENV} to its path"
+        f"FID and KID need pytorch-fid's Inception weights: with internet, run `gancolor download "
+        f"inception`; otherwise download {INCEPTION_WEIGHTS_URL} on a machine with internet and put "
+        f"the file at {hub_weights_path()}, or set ${INCEPTION_WEIGHTS_ENV} to its path"
     )
 
 
@@ -226,7 +228,7 @@ def inception_weights_path(explicit: str | Path | None = None) -> Path:
                 f"{path} (from ${INCEPTION_WEIGHTS_ENV}): no such file. {_how_to_get_weights()}"
             )
         return path
-    path = _hub_weights_path()
+    path = hub_weights_path()
     if not path.is_file():
         raise MissingWeightsError(f"Inception weights not found. {_how_to_get_weights()}")
     return path

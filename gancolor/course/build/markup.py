@@ -18,6 +18,9 @@ __all__ = [
     "SOLUTION_ONLY_TAG",
     "RAISES_EXCEPTION_TAG",
     "MARKDOWN_ANSWER",
+    "CODE_BEGIN",
+    "CODE_END",
+    "MARKDOWN_MARKER",
     "MarkupError",
     "Exercise",
     "Stub",
@@ -34,11 +37,12 @@ RAISES_EXCEPTION_TAG = "raises-exception"
 MARKDOWN_ANSWER = "*Your answer here.*"
 
 _EXERCISE_ID = r"\d+\.\d+[a-z]?"
-_CODE_BEGIN = re.compile(rf"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<id>{_EXERCISE_ID}): (?P<hint>\S.*?)\s*$")
-_CODE_END = re.compile(rf"^[ \t]*# END SOLUTION(?: (?P<id>{_EXERCISE_ID}))?\s*$")
+#: The lines that open and close a code cell's solution region, and a markdown cell's markers.
+CODE_BEGIN = re.compile(rf"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<id>{_EXERCISE_ID}): (?P<hint>\S.*?)\s*$")
+CODE_END = re.compile(rf"^[ \t]*# END SOLUTION(?: (?P<id>{_EXERCISE_ID}))?\s*$")
 # Anything that looks like an attempt at a marker; it must then match exactly.
 _CODE_MARKER_LIKE = re.compile(r"^\s*#+\s*(?P<kind>BEGIN|END)[ _-]*SOL")
-_MD_MARKER = re.compile(rf"<!--\s*(?P<kind>BEGIN|END) SOLUTION(?: {_EXERCISE_ID})?\s*-->")
+MARKDOWN_MARKER = re.compile(rf"<!--\s*(?P<kind>BEGIN|END) SOLUTION(?: {_EXERCISE_ID})?\s*-->")
 _MD_MARKER_LIKE = re.compile(r"(BEGIN|END)[ _-]*SOLUTION|<!--((?!-->).)*\b(BEGIN|END)\b",
                              re.IGNORECASE | re.DOTALL)
 
@@ -115,8 +119,8 @@ def stub_code_cell(source: str, notebook: str, index: int, cell_id: str | None,
     region_has_code = False
     for lineno, line in enumerate(source.split("\n"), start=1):
         marker_like = _CODE_MARKER_LIKE.match(line)
-        begin = _CODE_BEGIN.match(line)
-        end = _CODE_END.match(line)
+        begin = CODE_BEGIN.match(line)
+        end = CODE_END.match(line)
         if marker_like and not (begin or end):
             stripped = line.strip()
             if re.match(r"^# BEGIN SOLUTION(\s|:|$)", stripped):
@@ -176,10 +180,10 @@ def stub_markdown_cell(source: str, notebook: str, index: int, cell_id: str | No
         return source.count("\n", 0, position) + 1
 
     for lineno, line in enumerate(source.split("\n"), start=1):
-        if _CODE_BEGIN.match(line) or _CODE_END.match(line):
+        if CODE_BEGIN.match(line) or CODE_END.match(line):
             raise MarkupError(notebook, index, lineno, "code-cell markup in a markdown cell: write "
                               "`<!-- BEGIN SOLUTION -->` ... `<!-- END SOLUTION -->`", cell_id)
-    markers = list(_MD_MARKER.finditer(source))
+    markers = list(MARKDOWN_MARKER.finditer(source))
     marker_spans = [m.span() for m in markers]
     for like in _MD_MARKER_LIKE.finditer(source):
         if not any(start <= like.start() < stop for start, stop in marker_spans):
