@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,49 @@ def expect_one_line_errors(folder: Path, cases: Mapping[str, tuple[object, str]]
             load(path)
         message = str(info.value)
         assert message.startswith(f"{path}: ") and reason in message and "\n" not in message, message
+
+
+# -- small test videos --------------------------------------------------------------------------
+
+VIDEO_WIDTH, VIDEO_HEIGHT, VIDEO_FRAMES = 96, 64, 12
+
+
+def moving_square_frames(n: int = VIDEO_FRAMES) -> list[np.ndarray]:
+    """A gray-blue gradient with a bright square moving 3 px per frame: (H, W, 3) uint8 frames."""
+    base = np.zeros((VIDEO_HEIGHT, VIDEO_WIDTH, 3), np.uint8)
+    base[..., 0] = np.linspace(40, 200, VIDEO_WIDTH, dtype=np.uint8)[None]
+    base[..., 1] = 120
+    base[..., 2] = np.linspace(200, 60, VIDEO_HEIGHT, dtype=np.uint8)[:, None]
+    frames = []
+    for t in range(n):
+        frame = base.copy()
+        frame[20:36, 3 * t: 3 * t + 16] = (230, 60, 40)
+        frames.append(frame)
+    return frames
+
+
+def write_test_video(path: Path, fps: Fraction = Fraction(24), audio: bool = False) -> Path:
+    """Write :func:`moving_square_frames` as an H.264 MP4 (with an AAC tone if ``audio``) or a GIF,
+    with PyAV directly (independent of gancolor's writer)."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264" if path.suffix == ".mp4" else "gif", rate=fps)
+        video.width, video.height = VIDEO_WIDTH, VIDEO_HEIGHT
+        video.pix_fmt = "yuv420p" if path.suffix == ".mp4" else "rgb8"
+        sound = out.add_stream("aac", rate=16000) if audio else None
+        for i, rgb in enumerate(moving_square_frames()):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            frame.time_base = 1 / fps
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        if sound is not None:
+            samples = (np.sin(np.arange(8000) / 5.0) * 8000).astype(np.int16)[None]
+            tone = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+            tone.sample_rate = 16000
+            tone.pts = 0
+            out.mux(sound.encode(tone))
+            out.mux(sound.encode(None))
+    return path
+

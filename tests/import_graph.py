@@ -16,7 +16,7 @@ The parts, lowest first (a part may import itself and the parts it lists)::
     evaluation  gancolor.evaluation.*                    (may use infer, never train)
     app         commands, cli, widgets, course, demo, the compatibility shims: anything
 
-Run it (``python tests/import_graph.py``) for a report; tests/test_architecture.py checks it.
+Run it (``python tests/import_graph.py``) for a report; tests/project/test_architecture.py checks it.
 """
 
 from __future__ import annotations

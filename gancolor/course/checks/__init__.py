@@ -10,7 +10,7 @@ The checks of notebook NN live in ``nbNN_<topic>.py`` and are listed in that mod
 ``__all__``; this package re-exports them. ``_NOTEBOOK_MODULES`` is the explicit list of
 those modules, in course order. A module of the list that does not exist yet (the course is
 being written) is skipped; any other import error propagates, so a broken check module is
-never hidden. The test ``tests/test_course_build.py`` makes sure every ``checks.<name>``
+never hidden. The test ``tests/course/test_course_build.py`` makes sure every ``checks.<name>``
 that a solution notebook calls is available. Two modules exporting the same name is an
 error.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "gancolor"
 CONTRIBUTING = REPO / "CONTRIBUTING.md"
 HEADING = "## Package map"

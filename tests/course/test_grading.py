@@ -28,7 +28,7 @@ from gancolor.course.grading import (
     submission_files,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "solutions" / "01_tiny.ipynb"
 #: The fixture notebook defines its checks itself: its exercises are given, not the package's.
 TINY_EXERCISES = [CourseExercise("1.1", "double", ("double",)), CourseExercise("1.2", "scale", ("scale",))]

@@ -9,7 +9,7 @@ import pytest
 
 from gancolor import runtime
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ from gancolor.course.build import (
 from gancolor.course.build.unfinished import is_check_call, parse_cell
 from gancolor.course.checks import ExerciseFailed, exercise, expect_close, expect_shape, expect_true
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 NOTEBOOKS = REPO / "notebooks"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "solutions"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "solutions"
 NAME = "01_test.ipynb"
 
 

@@ -27,7 +27,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: pytest's own dependency
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 PROJECT = PYPROJECT["project"]
 README = (REPO / "README.md").read_text(encoding="utf-8")

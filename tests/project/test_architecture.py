@@ -1,5 +1,5 @@
 """The package's architecture: no import cycles, the parts layered, old paths kept as thin shims, one
-module per name, no module over 600 lines (CONTRIBUTING.md's package map: tests/test_contributing_map.py).
+module per name, no module over 600 lines (the package map: tests/project/test_contributing_map.py).
 
 The graph and the parts are in tests/import_graph.py (``python tests/import_graph.py`` prints the
 report). Any problem fails at once, naming what breaks which rule.

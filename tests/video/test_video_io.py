@@ -5,52 +5,18 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from helpers import VIDEO_FRAMES as N  # noqa: N814
+from helpers import VIDEO_HEIGHT as H  # noqa: N814
+from helpers import VIDEO_WIDTH as W  # noqa: N814
+from helpers import moving_square_frames as _frames
+from helpers import write_test_video as _write
 
 from gancolor.errors import UserError, VideoReadError
 from gancolor.inference import load_colorizer
 from gancolor.video.colorize_file import colorize_video, output_path
 from gancolor.video.io import VideoReader, VideoWriter, probe_video
-
-W, H, N = 96, 64, 12
-
-
-def _frames(n: int = N) -> list[np.ndarray]:
-    """A gray-blue gradient with a bright square moving 3 px per frame."""
-    base = np.zeros((H, W, 3), np.uint8)
-    base[..., 0] = np.linspace(40, 200, W, dtype=np.uint8)[None]
-    base[..., 1] = 120
-    base[..., 2] = np.linspace(200, 60, H, dtype=np.uint8)[:, None]
-    frames = []
-    for t in range(n):
-        f = base.copy()
-        f[20:36, 3 * t: 3 * t + 16] = (230, 60, 40)
-        frames.append(f)
-    return frames
-
-
-def _write(path: Path, fps: Fraction = Fraction(24), audio: bool = False) -> Path:
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264" if path.suffix == ".mp4" else "gif", rate=fps)
-        video.width, video.height = W, H
-        video.pix_fmt = "yuv420p" if path.suffix == ".mp4" else "rgb8"
-        sound = out.add_stream("aac", rate=16000) if audio else None
-        for i, rgb in enumerate(_frames()):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            frame.time_base = 1 / fps
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-        if sound is not None:
-            samples = (np.sin(np.arange(8000) / 5.0) * 8000).astype(np.int16)[None]
-            tone = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-            tone.sample_rate = 16000
-            tone.pts = 0
-            out.mux(sound.encode(tone))
-            out.mux(sound.encode(None))
-    return path
 
 
 @pytest.fixture(scope="module")

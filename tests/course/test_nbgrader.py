@@ -16,7 +16,7 @@ import pytest
 from gancolor.course.build import MarkupError, read_notebook
 from gancolor.course.nbgrader_export import NBGRADER_CONFIG, export_course, main, to_nbgrader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "solutions"
 
 

@@ -18,10 +18,10 @@ from gancolor.course.build import (
     read_notebook,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = sorted((REPO / "solutions").glob("[0-9][0-9]_*.ipynb"))
 STUDENT_NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "solutions" / "01_tiny.ipynb"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "solutions" / "01_tiny.ipynb"
 CELL_TIMEOUT = 300  # seconds; the notebooks themselves take about two minutes in all
 
 

@@ -7,7 +7,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from test_video_io import H, N, W, _write
+from helpers import VIDEO_FRAMES as N  # noqa: N814
+from helpers import VIDEO_HEIGHT as H  # noqa: N814
+from helpers import VIDEO_WIDTH as W  # noqa: N814
+from helpers import write_test_video as _write
 
 from gancolor.cli import main
 from gancolor.video.io import probe_video

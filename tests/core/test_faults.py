@@ -41,7 +41,7 @@ from gancolor.infer.user_hints import MAX_HINTS, Hint, hints_to_maps, load_hints
 from gancolor.io_utils import atomic_torch_save, atomic_write, atomic_write_json, clean_stale_temporaries
 from gancolor.train.out_dir import LOCK_NAME, claim_out_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ENOSPC = OSError(28, "No space left on device")
 TINY_TRAIN = ["train", "colorize", "--data", "embedded", "--image-size", "32", "--batch-size", "2",
               "--width", "8", "--depth", "3", "--l1-only", "--steps", "2", "--checkpoint-every", "1"]

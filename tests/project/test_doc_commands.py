@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", REPO / "CONTRIBUTING.md", REPO / "datasets" / "README.md",
         *sorted((REPO / "docs").glob("*.md")), REPO / "gancolor" / "weights" / "MODEL_CARD.md"]
 SHELL_LANGUAGES = {"bash", "sh", "shell"}
@@ -316,7 +316,7 @@ def check_other(command: DocCommand) -> None:
     elif program in ("git", "conda"):
         pass  # version control and environment managers: shown, not checked
     else:
-        pytest.fail(f"{where}: unknown program {program!r}: classify it in tests/test_doc_commands.py")
+        pytest.fail(f"{where}: unknown program {program!r}: classify it in test_doc_commands.py")
 
 
 def check_paths(where: str, paths: list[str], placeholders: bool = False) -> None:
@@ -336,7 +336,7 @@ def is_cheap(command: DocCommand) -> bool:
         if "--help" in words or "-h" in words or words[:2] == ["download", "--list"]:
             return True
         # (evaluate, even of the one validation photo, takes 20-30 s on a busy 2-core CPU: checked
-        # here, run in-process by tests/test_real_photos.py and tests/test_cli.py)
+        # here, run in-process by tests/data/test_real_photos.py and tests/commands/test_cli.py)
         return words[:1] in (["colorize"], ["stylize"])
     argv = list(command.argv)
     return argv[0].removeprefix(".venv/bin/") in ("python", "python3") and argv[1:3] == [
