@@ -46,6 +46,7 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb06_cyclegan",
     "nb07_multitask",
     "nb08_hints",
+    "nb09_video",
 )
 
 __all__ = [
