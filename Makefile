@@ -34,7 +34,7 @@ demo: setup
 test: test-unit test-notebooks
 
 test-unit: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 # nbval re-runs every solution notebook and compares its stored outputs (tests/nbval_sanitize.cfg
 # masks timings, addresses and progress bars; see docs/notebook_conventions.md).

@@ -112,7 +112,18 @@ def run_submission(nb: NotebookNode, cwd: str | Path, timeout: int) -> RunOutcom
     ``timeout`` seconds is interrupted (KeyboardInterrupt) and the run goes on; if the next cell
     runs over too, the kernel did not answer the interrupt and the run stops. A kernel that dies
     stops the run. The kernel's own log lines are silenced. Returns what happened.
+
+    A kernel that dies before it runs any cell (on a busy machine, e.g. when another kernel
+    starting at the same moment took its port) is started once more.
     """
+    outcome = _run_once(nb, cwd, timeout)
+    if outcome.stopped and outcome.stopped_in is None and not outcome.timed_out:
+        outcome = _run_once(nb, cwd, timeout)
+    return outcome
+
+
+def _run_once(nb: NotebookNode, cwd: str | Path, timeout: int) -> RunOutcome:
+    """One attempt of :func:`run_submission`."""
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
