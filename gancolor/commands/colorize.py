@@ -66,4 +66,5 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     def colorize(rgb: np.ndarray) -> np.ndarray:
         return colorizer.colorize_image(rgb, hints=user_hints)
 
-    return convert_files(inputs, out_dir, colorize, verb="colorized")
+    # The colorizers' memory is bounded per pixel (gancolor.infer.lab_bands): no pixel limit of ours.
+    return convert_files(inputs, out_dir, colorize, verb="colorized", pixel_limit=False)

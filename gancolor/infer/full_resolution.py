@@ -19,14 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gancolor.color import (
-    denormalize_ab,
-    lab_to_rgb,
-    normalize_lightness,
-    rgb_to_lab,
-    uint8_to_unit,
-    unit_to_uint8,
-)
+from gancolor.color import normalize_lightness, rgb_to_lab
+from gancolor.infer.lab_bands import lab_to_rgb_u8, lightness_u8
 from gancolor.infer.user_hints import Hint, hints_to_maps
 
 __all__ = [
@@ -89,11 +83,9 @@ def lightness(rgb: torch.Tensor) -> torch.Tensor:
 
 
 def photo_lightness(rgb: np.ndarray) -> torch.Tensor:
-    """CIE L of a photo: (H, W, 3) uint8 (colour or gray) -> (1, H, W) float32 in [0, 100]."""
-    rgb = np.ascontiguousarray(rgb)
-    if not rgb.flags.writeable:  # torch wants a writable buffer (e.g. the cached example photos)
-        rgb = rgb.copy()
-    return lightness(uint8_to_unit(torch.from_numpy(rgb).permute(2, 0, 1)))
+    """CIE L of a photo: (H, W, 3) uint8 (colour or gray) -> (1, H, W) float32 in [0, 100]
+    (:func:`gancolor.infer.lab_bands.lightness_u8`: band by band, 4 bytes per pixel)."""
+    return torch.from_numpy(lightness_u8(rgb))[None]
 
 
 def shrink(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -154,12 +146,10 @@ def render_full_resolution(rgb: np.ndarray, size_for: Callable[[int, int], tuple
     Returns: (H, W, 3) uint8 with the input's exact lightness. Every colorizer and the Levin et al.
     baseline (:class:`gancolor.evaluation.baseline_colorizers.Levin2004`) render photos this way.
     """
-    L_full = photo_lightness(rgb)  # (1, H, W) in [0, 100]  # noqa: N806
-    height, width = L_full.shape[-2:]
+    L_full = lightness_u8(rgb)  # (H, W) float32 in [0, 100]  # noqa: N806
+    height, width = L_full.shape
     small_size = size_for(height, width)
     maps = hints_to_maps(hints, *small_size, source_size=(height, width)) if hints else (None, None)
-    ab_small = predict_ab(normalize_lightness(shrink(L_full[None], small_size)), *maps)  # (1, 2, h, w)
-    ab_full = upsample(ab_small.float(), (height, width))[0]
-    lab = torch.cat((L_full, denormalize_ab(ab_full)), dim=0)
-    del ab_full
-    return unit_to_uint8(lab_to_rgb(lab)).permute(1, 2, 0).numpy()
+    L_small = shrink(torch.from_numpy(L_full)[None, None], small_size)  # noqa: N806
+    ab_small = predict_ab(normalize_lightness(L_small), *maps)  # (1, 2, h, w)
+    return lab_to_rgb_u8(L_full, ab_small)
