@@ -58,15 +58,30 @@ _Y_TABLES = tuple((_XYZ_FROM_RGB[1][c] * _LINEAR).astype(_f32) for c in range(3)
 #: XYZ (already divided by the white) -> linear RGB: the inverse of _XYZ_FROM_RGB times the white.
 _RGB_FROM_FXYZ = (np.linalg.inv(np.array(_XYZ_FROM_RGB)) * np.array(_WHITE_D65)[None, :]).astype(_f32)
 
-# 8-bit sRGB encoding: level(lin) = round(255 * srgb(lin)) for lin in [0, 1]. Level k starts at the
-# threshold _THRESHOLDS[k] = srgb^-1((k - 0.5) / 255); bins of 1/_BINS are narrower than any gap
-# between two thresholds (the narrowest, near black, is 1 / (255 * 12.92) > 1 / 4096), so a bin
-# holds at most one threshold: level = _BIN_LEVEL[i] + (lin >= _BIN_NEXT[i]) for i = int(lin * _BINS).
-_BINS = 4096
+# Tables over float32 values in [0, 1], indexed by their top bits (exponent and 10 bits of mantissa):
+# bin i holds the floats from _BIN_START[i] on, a width of 1/1024 of their value (finest near 0).
+_SHIFT = 23 - 10
+_LAST_BIN = int(np.array(1.0, _f32).view(np.int32)) >> _SHIFT  # the bin of 1.0
+_BIN_START = (np.arange(_LAST_BIN + 2, dtype=np.int32) << _SHIFT).view(_f32).astype(np.float64)
+
+
+def _bin_index(x: np.ndarray) -> np.ndarray:
+    """The table bin of every float32 of ``x`` (any shape): intp, negative below 0, past _LAST_BIN above 1
+    (look-ups use ``mode="clip"``)."""
+    return np.right_shift(x.view(np.int32), _SHIFT, dtype=np.intp)
+
+
+#: cbrt at the middle of each bin: a start for Newton's method, within 2e-4 of any float of the bin.
+_CBRT_START = np.cbrt((_BIN_START[:-1] + _BIN_START[1:]) / 2).astype(_f32)
+
+# 8-bit sRGB encoding: level(lin) = round(255 * srgb(lin)). Level k starts at the threshold
+# _THRESHOLDS[k] = srgb^-1((k - 0.5) / 255). Thresholds are further apart than a bin is wide (at least
+# 1/106 of their value apart, 1/1024 wide), so a bin holds at most one: level = _LEVEL[i] + (lin >=
+# _NEXT[i]), with _LEVEL[i] the level at the bin's start and _NEXT[i] the next threshold. Exact, no pow.
 _THRESHOLDS = np.concatenate(([-np.inf], _srgb_to_linear((np.arange(1, 256) - 0.5) / 255.0), [np.inf]))
-_BIN_LEVEL = (np.searchsorted(_THRESHOLDS.astype(_f32), (np.arange(_BINS + 1) / _BINS).astype(_f32),
-                              side="right") - 1).astype(np.uint8)
-_BIN_NEXT = _THRESHOLDS.astype(_f32)[_BIN_LEVEL.astype(np.int64) + 1]
+_LEVEL = (np.searchsorted(_THRESHOLDS.astype(_f32), _BIN_START[:-1].astype(_f32), side="right") - 1
+          ).astype(np.uint8)
+_NEXT = _THRESHOLDS.astype(_f32)[_LEVEL.astype(np.intp) + 1]
 
 
 def _bands(height: int, width: int) -> list[slice]:
@@ -91,21 +106,23 @@ def _run_bands(work: Callable[[slice], None], bands: list[slice]) -> None:
 # uint8 RGB -> L
 
 
-def _lab_f(t: np.ndarray) -> np.ndarray:
-    """CIE f(t) of float32 ``t`` (any shape), as :func:`gancolor.color._lab_f`: t^(1/3), linear near 0."""
-    f = np.power(t, _f32(1 / 3))
-    dark = t <= _f32(_EPSILON)
-    if dark.any():
-        np.copyto(f, t * _f32(_KAPPA_SLOPE) + _f32(_F_OFFSET), where=dark)
-    return f
-
-
 def _colour_lightness(red: np.ndarray, green: np.ndarray, blue: np.ndarray, out: np.ndarray) -> None:
-    """CIE L of the 8-bit channels ``red``, ``green``, ``blue`` (any one shape) into ``out`` (float32)."""
+    """CIE L of the 8-bit channels ``red``, ``green``, ``blue`` (any one shape) into ``out`` (float32).
+
+    L = 116 f(Y) - 16 with f(t) = t^(1/3), or 7.787 t + 16/116 near black (:func:`gancolor.color._lab_f`);
+    the cube root is one Newton step from a table: f = (2 f0 + Y / f0^2) / 3.
+    """
     y = np.take(_Y_TABLES[0], red)
     y += np.take(_Y_TABLES[1], green)
     y += np.take(_Y_TABLES[2], blue)
-    np.multiply(_lab_f(y), _f32(116.0), out=out)
+    f = np.take(_CBRT_START, _bin_index(y), mode="clip")
+    step = f * f
+    np.divide(y, step, out=step)
+    f += f
+    f += step
+    if y.min() <= _EPSILON:
+        np.copyto(f, y * _f32(3 * _KAPPA_SLOPE) + _f32(3 * _F_OFFSET), where=y <= _f32(_EPSILON))
+    np.multiply(f, _f32(116.0 / 3), out=out)  # (f was 3 f(Y))
     out -= _f32(16.0)
 
 
@@ -148,29 +165,19 @@ def upsample_rows(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, 
     w1[i] * row[i1[i]]. Returns (i0, i1, w0, w1), each (out_size,)."""
     scale = _f32(in_size) / _f32(out_size)
     source = np.maximum(scale * (np.arange(out_size, dtype=_f32) + _f32(0.5)) - _f32(0.5), _f32(0))
-    first = source.astype(np.int64)
+    first = source.astype(np.intp)
     w1 = np.clip(source - first.astype(_f32), _f32(0), _f32(1))
     return first, first + (first < in_size - 1), _f32(1) - w1, w1
 
 
-def _lab_f_inverse(f: np.ndarray) -> np.ndarray:
-    """CIE f^-1 of float32 ``f`` (any shape), as :func:`gancolor.color._lab_f_inverse`; overwrites nothing."""
-    t = f * f
-    t *= f
+def _lab_f_inverse(f: np.ndarray, out: np.ndarray) -> None:
+    """CIE f^-1 of float32 ``f`` into ``out`` (same shape): f^3, or (f - 16/116) / 7.787 at and below
+    6/29 (:func:`gancolor.color._lab_f_inverse`)."""
+    np.multiply(f, f, out=out)
+    out *= f
     low = f <= _f32(_F_INV_THRESHOLD)
     if low.any():
-        np.copyto(t, (f - _f32(_F_OFFSET)) / _f32(_KAPPA_SLOPE), where=low)
-    return t
-
-
-def _encode_srgb(linear: np.ndarray, out: np.ndarray) -> None:
-    """8-bit sRGB of float32 linear light (any shape; clipped to [0, 1]) into ``out`` (uint8, same shape)."""
-    np.clip(linear, _f32(0), _f32(1), out=linear)
-    with np.errstate(invalid="ignore"):  # NaN (a broken model's output) becomes level 0, as in torch
-        index = (linear * _f32(_BINS)).astype(np.int32)
-    level = np.take(_BIN_LEVEL, index, mode="clip")
-    level += np.take(_BIN_NEXT, index, mode="clip") <= linear
-    out[...] = level
+        np.copyto(out, (f - _f32(_F_OFFSET)) * _f32(1 / _KAPPA_SLOPE), where=low)
 
 
 def _rgb_band(L: np.ndarray, ab: tuple[np.ndarray, np.ndarray], rows: tuple[np.ndarray, ...],  # noqa: N803
@@ -178,24 +185,27 @@ def _rgb_band(L: np.ndarray, ab: tuple[np.ndarray, np.ndarray], rows: tuple[np.n
     """RGB of the band ``L`` (n, W) float32 with the chrominance ``ab`` = (a / 500, -b / 200), each
     (h, W) float32 at the working height, resampled to the band's rows by ``rows`` = (i0, i1, w0, w1)
     of :func:`upsample_rows` (each (n,)); into ``out`` (n, W, 3) uint8."""
-    first, second, w0, w1 = (r[:, None] for r in rows)
+    first, second, w0, w1 = rows
     fy = L * _f32(1 / 116.0)
     fy += _f32(16.0 / 116.0)
-    f = []
-    for channel in ab:  # fx = fy + a / 500, fz = fy - b / 200 (clipped at 0: negative Z is out of gamut)
-        value = np.take(channel, first[:, 0], axis=0)
-        value *= w0
-        value += np.take(channel, second[:, 0], axis=0) * w1
-        value += fy
-        f.append(value)
-    np.maximum(f[1], _f32(0), out=f[1])
-    xyz = (_lab_f_inverse(f[0]), _lab_f_inverse(fy), _lab_f_inverse(f[1]))
-    for c in range(3):
-        m = _RGB_FROM_FXYZ[c]
-        linear = xyz[0] * m[0]
-        linear += xyz[1] * m[1]
-        linear += xyz[2] * m[2]
-        _encode_srgb(linear, out[..., c])
+    xyz = np.empty((3, *L.shape), _f32)
+    _lab_f_inverse(fy, xyz[1])
+    for channel, row in zip(ab, (0, 2), strict=True):  # fx = fy + a / 500, fz = fy - b / 200
+        f = np.take(channel, first, axis=0)
+        f *= w0[:, None]
+        f += np.take(channel, second, axis=0) * w1[:, None]
+        f += fy
+        if row == 2:
+            np.maximum(f, _f32(0), out=f)  # negative Z is outside any gamut
+        _lab_f_inverse(f, xyz[row])
+    for c, (mx, my, mz) in enumerate(_RGB_FROM_FXYZ):  # linear RGB (not np.matmul: BLAS threads spin)
+        linear = xyz[0] * mx
+        linear += xyz[1] * my
+        linear += xyz[2] * mz
+        index = _bin_index(linear)
+        level = np.take(_LEVEL, index, mode="clip")
+        level += np.take(_NEXT, index, mode="clip") <= linear
+        out[..., c] = level
 
 
 def lab_to_rgb_u8(L: np.ndarray, ab_n: torch.Tensor) -> np.ndarray:  # noqa: N803
