@@ -12,8 +12,8 @@ float32 only inside the band, so a photo costs its uint8 input, one float32 L an
 - sRGB encoding to 8 bits needs no power function: a table of :data:`_BINS` bins of linear light
   gives the level at each bin's start, and one comparison with the only rounding threshold that can
   fall inside the bin makes the rounding exact.
-- ab is upsampled bilinearly exactly as :func:`torch.nn.functional.interpolate` does (``align_corners``
-  False): the horizontal pass once on the small map (``h`` rows), the vertical pass band by band.
+- ab is upsampled bilinearly as :func:`torch.nn.functional.interpolate` does (``align_corners`` False):
+  the horizontal pass once on the small map (``h`` rows), the vertical pass band by band.
 - Bands run on ``torch.get_num_threads()`` threads (numpy releases the GIL).
 
 The results equal :func:`gancolor.color.rgb_to_lab` / :func:`gancolor.color.lab_to_rgb` in float32 up
@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from gancolor.color import (
     _EPSILON,
@@ -216,11 +215,12 @@ def lab_to_rgb_u8(L: np.ndarray, ab_n: torch.Tensor) -> np.ndarray:  # noqa: N80
     (H, W). Returns (H, W, 3) uint8: ``round(255 * lab_to_rgb(cat(L, 110 * upsample(ab_n))))``.
     """
     height, width = L.shape
-    ab_n = ab_n.detach().float().cpu().reshape(1, 2, *ab_n.shape[-2:])
-    wide = F.interpolate(ab_n, size=(ab_n.shape[-2], width), mode="bilinear", align_corners=False)[0]
-    wide = wide.numpy()  # (2, h, W): the horizontal pass; a / 500 and -b / 200 below
-    ab = (wide[0] * _f32(AB_SCALE / 500.0), wide[1] * _f32(-AB_SCALE / 200.0))
-    rows = upsample_rows(height, wide.shape[1])
+    small = ab_n.detach().to("cpu", torch.float32).reshape(2, *ab_n.shape[-2:]).numpy()  # (2, h, w)
+    first, second, w0, w1 = upsample_rows(width, small.shape[2])  # the horizontal pass, once: (2, h, W)
+    wide = np.take(small, first, axis=2) * w0
+    wide += np.take(small, second, axis=2) * w1
+    ab = (wide[0] * _f32(AB_SCALE / 500.0), wide[1] * _f32(-AB_SCALE / 200.0))  # a / 500, -b / 200
+    rows = upsample_rows(height, small.shape[1])
     out = np.empty((height, width, 3), np.uint8)
 
     def work(band: slice) -> None:
