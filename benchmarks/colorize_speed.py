@@ -78,23 +78,42 @@ def step_seconds(photo: Path, repeats: int) -> dict[str, float]:
     return {name: statistics.median(times[1:]) for name, times in steps.items()}
 
 
-def _run(argv: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS bytes) of the command ``argv`` in a fresh process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    error = process.stderr.read().decode()
-    process.stderr.close()
+#: Prepended to the code of a measured process: it reports its peak RSS (VmHWM) when it exits. (The
+#: kernel's ru_maxrss would count this benchmark's own memory: a child starts from its parent's.)
+_REPORT_PEAK = ("import atexit, sys\n"
+                "def _peak():\n"
+                "    for line in open('/proc/self/status'):\n"
+                "        if line.startswith('VmHWM:'):\n"
+                "            sys.stderr.write(f'PEAK-KB {line.split()[1]}\\n')\n"
+                "atexit.register(_peak)\n")
+
+
+def _run(code: str) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS bytes) of the Python ``code`` in a fresh process."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", _REPORT_PEAK + code], cwd=REPO,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = status  # (reaped here, not by Popen)
+        stderr.seek(0)
+        error = stderr.read().decode()
     if status:
-        raise RuntimeError(f"{' '.join(argv)} failed: {error.strip().splitlines()[-1:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+        raise RuntimeError(f"{code!r} failed: {error.strip().splitlines()[-1:]}")
+    peak = [int(line.split()[1]) * 1024 for line in error.splitlines() if line.startswith("PEAK-KB ")]
+    return wall, usage.ru_utime + usage.ru_stime, peak[-1]
 
 
-IMPORT_TORCH = [sys.executable, "-c", "import torch"]
+def colorize_code(*args: str) -> str:
+    """The code of ``gancolor colorize ARGS`` (what ``python -m gancolor`` runs)."""
+    return f"from gancolor.cli import main; raise SystemExit(main(['colorize', *{list(args)!r}]))"
+
+
+IMPORT_TORCH = "import torch"
 #: What every colorize command loads before it sees a photo: torch, gancolor's colorize path, the model.
-LOAD_ONLY = [sys.executable, "-c", "import gancolor.cli, gancolor.commands.files; "
-                                   "from gancolor.infer.colorizer import load_colorizer; load_colorizer()"]
+LOAD_ONLY = ("import gancolor.cli, gancolor.commands.files\n"
+             "from gancolor.infer.colorizer import load_colorizer\nload_colorizer()")
 
 
 def command_figures(photo: Path, repeats: int) -> dict[str, tuple[float, float, int]]:
@@ -102,10 +121,10 @@ def command_figures(photo: Path, repeats: int) -> dict[str, tuple[float, float, 
     everything but the photo, and of ``gancolor colorize photo``; the three alternate."""
     runs: dict[str, list[tuple[float, float, int]]] = {"import torch": [], "load": [], "colorize": []}
     with tempfile.TemporaryDirectory() as tmp:
-        colorize = [sys.executable, "-m", "gancolor", "colorize", str(photo), "-o", tmp]
+        colorize = colorize_code(str(photo), "-o", tmp)
         for _ in range(repeats):
-            for name, argv in (("import torch", IMPORT_TORCH), ("load", LOAD_ONLY), ("colorize", colorize)):
-                runs[name].append(_run(argv))
+            for name, code in (("import torch", IMPORT_TORCH), ("load", LOAD_ONLY), ("colorize", colorize)):
+                runs[name].append(_run(code))
     return {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
                    max(r[2] for r in rs)) for name, rs in runs.items()}
 
@@ -167,7 +186,7 @@ def colorize_rows(repeats: int = 3, folder_count: int = 100) -> list[tuple[str, 
                  ("12000x12000 uniform PNG", uniform_png(Path(tmp) / "uniform_144mp.png", 12000, 12000),
                   12000 * 12000)]
         for name, path, count in sizes:
-            _, _, rss = _run([sys.executable, "-m", "gancolor", "colorize", str(path), "-o", f"{tmp}/out"])
+            _, _, rss = _run(colorize_code(str(path), "-o", f"{tmp}/out"))
             rows.append((f"peak RSS, `gancolor colorize` {name} ({count / 1e6:.0f} MP)",
                          f"{rss / 1e6:.0f} MB = {rss / count:.1f} B/px; {(rss - load_rss) / count:.1f} B/px "
                          f"beyond loading ({load_rss / 1e6:.0f} MB)"))

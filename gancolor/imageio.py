@@ -9,9 +9,10 @@ Arrays are channel-last numpy: ``rgb`` is ``(H, W, 3) uint8``, ``alpha`` is ``(H
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from gancolor.errors import ImageReadError, UserError
 from gancolor.io_utils import atomic_write, os_reason
 
-__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "LoadedImage", "image_pixels", "read_image", "read_rgb",
-           "write_image", "list_images"]
+__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "LoadedImage", "decode_image", "open_image", "read_image",
+           "read_rgb", "write_image", "list_images"]
 
 #: The largest image (width x height) that :func:`read_image` decodes unless told otherwise (float
 #: work at full size, e.g. stylizing, takes tens of bytes per pixel). Larger files are refused with a
@@ -74,17 +75,41 @@ def read_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> LoadedIm
     refuse an image over :data:`MAX_PIXELS` before decoding it; False leaves only PIL's guard against
     decompression bombs (2 x ``PIL.Image.MAX_IMAGE_PIXELS``, about 179 megapixels).
     """
+    return decode_image(open_image(path, pixel_limit=pixel_limit), path)
+
+
+def open_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> Image.Image:
+    """The first half of :func:`read_image`: open ``path`` and read its header (size, mode), decoding
+    nothing; :func:`decode_image` does the rest, on any thread (this half sets warning filters: call
+    it on one thread). Raises :class:`ImageReadError` as :func:`read_image` does."""
     path = Path(path)
-    try:
+    with _read_errors(path):
         _check_file(path)
         with warnings.catch_warnings():  # our own pixel budget replaces PIL's bomb warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(path)
-        with img:
-            if pixel_limit:
+        if pixel_limit:
+            try:
                 _check_pixel_budget(path, img.size)
-            img.load()  # decode everything now, so truncated files fail here
-            return _to_loaded(_upright(img))
+            except ImageReadError:
+                img.close()
+                raise
+        return img
+
+
+def decode_image(img: Image.Image, path: str | os.PathLike) -> LoadedImage:
+    """The second half of :func:`read_image`: decode the image ``img`` that :func:`open_image` opened
+    from ``path`` (and close it). Raises :class:`ImageReadError` as :func:`read_image` does."""
+    with _read_errors(Path(path)), img:
+        img.load()  # decode everything now, so truncated files fail here
+        return _to_loaded(_upright(img))
+
+
+@contextlib.contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """Turn any failure to read ``path`` into one :class:`ImageReadError` with a short reason."""
+    try:
+        yield
     except ImageReadError:
         raise
     except Image.DecompressionBombError:
@@ -99,18 +124,6 @@ def read_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> LoadedIm
         raise ImageReadError(path, "image too large to decode in memory") from None
     except Exception:  # noqa: BLE001 - PIL's decoders raise OSError, ValueError, SyntaxError, struct.error ...
         raise ImageReadError(path, "image data is truncated or corrupt") from None
-
-
-def image_pixels(path: str | os.PathLike) -> int:
-    """Width x height of the image at ``path``, from its header (nothing is decoded); 0 if it cannot
-    be opened (:func:`read_image` then says why)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                return img.size[0] * img.size[1]
-    except Exception:  # noqa: BLE001 - any problem is read_image's to report
-        return 0
 
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
@@ -242,7 +255,7 @@ def _verify_written(path: Path, size: tuple[int, int], expected: tuple[np.ndarra
     compared band by band of rows.
     """
     try:
-        with Image.open(path) as written:
+        with _opened_without_bomb_warning(path, size) as written:
             got = written.size
             if written.format == "JPEG":
                 written.draft("RGB", (max(1, got[0] // 8), max(1, got[1] // 8)))
@@ -254,6 +267,22 @@ def _verify_written(path: Path, size: tuple[int, int], expected: tuple[np.ndarra
         raise ValueError(f"the image reads back as {got[0]}x{got[1]}, not {size[0]}x{size[1]}")
     if not same:
         raise ValueError("the image does not read back the same")
+
+
+@contextlib.contextmanager
+def _opened_without_bomb_warning(path: Path, size: tuple[int, int]) -> Iterator[Image.Image]:
+    """``Image.open(path)`` of an image we wrote, ``size`` (W, H): without PIL's bomb warning (it is ours).
+    The warning filters are touched only for a size that would warn (they are the process's, and this
+    may run on a writer thread)."""
+    if size[0] * size[1] <= (Image.MAX_IMAGE_PIXELS or float("inf")):
+        with Image.open(path) as img:
+            yield img
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        img = Image.open(path)
+    with img:
+        yield img
 
 
 def _same_pixels(written: Image.Image, expected: tuple[np.ndarray, ...]) -> bool:

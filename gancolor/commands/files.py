@@ -10,10 +10,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from tqdm.auto import tqdm
 
 from gancolor.errors import DataError, UserError
-from gancolor.imageio import LoadedImage, image_pixels, list_images, read_image, write_image
+from gancolor.imageio import LoadedImage, decode_image, list_images, open_image, write_image
 from gancolor.io_utils import clean_stale_temporaries, os_reason
 
 __all__ = ["OVERLAP_PIXELS", "convert_files", "output_path_for", "plan_outputs"]
@@ -118,7 +119,7 @@ class _PixelBudget:
 
 
 def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.ndarray], np.ndarray],
-                  verb: str, pixel_limit: bool = True) -> int:
+                  verb: str, pixel_limit: bool = True, setup: Callable[[], object] | None = None) -> int:
     """Write ``convert(rgb)`` of every input image (files, or folders searched recursively) to ``out_dir``.
 
     ``convert`` maps an (H, W, 3) uint8 RGB photo to an (H, W, 3) uint8 result of the same size;
@@ -129,7 +130,10 @@ def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.nd
     :data:`gancolor.imageio.MAX_PIXELS` before decoding them (False for a ``convert`` whose memory is
     bounded per pixel, such as the colorizers').
     ``convert`` runs on the calling thread, one photo at a time, in order; decoding the next photo
-    and encoding the previous one overlap it (:data:`OVERLAP_PIXELS`). Returns 1 if any file failed, else 0.
+    and encoding the previous one overlap it (:data:`OVERLAP_PIXELS`). ``setup()``, if given, runs on
+    the calling thread while the first photo decodes, before ``convert`` is first called (loading the
+    model that ``convert`` uses); an error it raises ends the run before any photo is reported.
+    Returns 1 if any file failed, else 0.
     """
     files = _expand_inputs(inputs)
     if not files:
@@ -142,15 +146,24 @@ def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.nd
     with ThreadPoolExecutor(1, thread_name_prefix="gancolor-read") as reader, \
             ThreadPoolExecutor(1, thread_name_prefix="gancolor-write") as writer:
 
-        def start_reading(job: int) -> Future | None:
+        def start_reading(job: int) -> Future | UserError | None:
+            """The decoding of job ``job`` (its header read here, the pixels on the reader thread)."""
             (source, _), target = jobs[job]
             if isinstance(target, UserError):
                 return None
-            return reader.submit(_read, source, budget, pixel_limit)
+            try:
+                image = open_image(source, pixel_limit=pixel_limit)
+            except UserError as error:
+                return error
+            future = reader.submit(_decode, image, source, budget)
+            future.add_done_callback(lambda done: image.close() if done.cancelled() else None)
+            return future
 
         reads = [start_reading(0)]
         written: tuple[Path, Future] | None = None  # the previous photo's write, reported before the next
         try:
+            if setup is not None:
+                setup()
             for i, ((source, _), target) in enumerate(tqdm(jobs, desc=verb, unit="image",
                                                            disable=len(files) < 2)):
                 if i + 1 < len(jobs):  # decode the next photo while this one is converted
@@ -167,9 +180,9 @@ def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.nd
                 del result
             failures += _report(*written) if written is not None else 0
         finally:
-            budget.close()  # (a read waiting for room gives up)
+            budget.close()  # (a decode waiting for room gives up)
             for future in [*reads, written[1] if written else None]:
-                if future is not None:
+                if isinstance(future, Future):
                     future.cancel()
     print(f"{verb} {len(files) - failures} of {len(files)} image(s) into {out_dir}")
     return 1 if failures else 0
@@ -179,23 +192,30 @@ def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.nd
 _FILE_ERRORS = (UserError, MemoryError, RuntimeError, ValueError, OSError)
 
 
-def _read(source: Path, budget: _PixelBudget, pixel_limit: bool) -> tuple[LoadedImage, int]:
-    """Decode ``source`` once its pixels fit in ``budget``; returns the image and the pixels it holds."""
-    pixels = image_pixels(source)
-    budget.take(pixels)
+def _decode(image: Image.Image, source: Path, budget: _PixelBudget) -> tuple[LoadedImage, int]:
+    """Decode the opened ``image`` of ``source`` once its pixels fit in ``budget``; returns the photo
+    and the pixels it holds in the budget."""
+    pixels = image.size[0] * image.size[1]
     try:
-        return read_image(source, pixel_limit=pixel_limit), pixels
+        budget.take(pixels)
+    except BaseException:
+        image.close()
+        raise
+    try:
+        return decode_image(image, source), pixels
     except BaseException:
         budget.give(pixels)
         raise
 
 
-def _convert(source: Path, target: Path | UserError, read: Future | None,
+def _convert(source: Path, target: Path | UserError, read: Future | UserError | None,
              convert: Callable[[np.ndarray], np.ndarray], budget: _PixelBudget
              ) -> tuple[np.ndarray, np.ndarray | None, int] | BaseException:
     """``(convert(rgb), alpha, pixels)`` of the photo ``read`` decodes, or the error that stops it."""
     if isinstance(target, UserError):
         return target
+    if isinstance(read, UserError):  # the header could not be read
+        return read
     try:
         image, pixels = read.result()
     except _FILE_ERRORS as error:
