@@ -9,9 +9,10 @@ Arrays are channel-last numpy: ``rgb`` is ``(H, W, 3) uint8``, ``alpha`` is ``(H
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +22,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from gancolor.errors import ImageReadError, UserError
 from gancolor.io_utils import atomic_write, os_reason
 
-__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "LoadedImage", "read_image", "read_rgb", "write_image",
-           "list_images"]
+__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "LoadedImage", "decode_image", "open_image", "read_image",
+           "read_rgb", "write_image", "list_images"]
 
-#: The largest image (width x height) that :func:`read_image` decodes: about 1.2 GB of float32 Lab
-#: at full size while colorizing. Larger files are refused with a one-line error before decoding.
+#: The largest image (width x height) that :func:`read_image` decodes unless told otherwise (float
+#: work at full size, e.g. stylizing, takes tens of bytes per pixel). Larger files are refused with a
+#: one-line error before decoding; colorizing, bounded per pixel, reads any size.
 MAX_PIXELS = 100_000_000
 
 #: File name endings (lower case, with the dot) that folder listings treat as images.
@@ -64,23 +66,50 @@ class LoadedImage:
     alpha: np.ndarray | None = None
 
 
-def read_image(path: str | os.PathLike) -> LoadedImage:
+def read_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> LoadedImage:
     """Decode the image at ``path`` as upright 8-bit RGB, keeping its alpha channel if it has one.
 
     Handles EXIF orientation, 1-bit / 8-bit / 16-bit / 32-bit grayscale, float images, palettes
     (with or without transparency), LA / RGBA / PA, CMYK and YCbCr. Multi-frame files give their
-    first frame. Raises :class:`ImageReadError` naming ``path`` and the reason.
+    first frame. Raises :class:`ImageReadError` naming ``path`` and the reason. ``pixel_limit``:
+    refuse an image over :data:`MAX_PIXELS` before decoding it; False leaves only PIL's guard against
+    decompression bombs (2 x ``PIL.Image.MAX_IMAGE_PIXELS``, about 179 megapixels).
     """
+    return decode_image(open_image(path, pixel_limit=pixel_limit), path)
+
+
+def open_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> Image.Image:
+    """The first half of :func:`read_image`: open ``path`` and read its header (size, mode), decoding
+    nothing; :func:`decode_image` does the rest, on any thread (this half sets warning filters: call
+    it on one thread). Raises :class:`ImageReadError` as :func:`read_image` does."""
     path = Path(path)
-    try:
+    with _read_errors(path):
         _check_file(path)
         with warnings.catch_warnings():  # our own pixel budget replaces PIL's bomb warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(path)
-        with img:
-            _check_pixel_budget(path, img.size)
-            img.load()  # decode everything now, so truncated files fail here
-            return _to_loaded(_upright(img))
+        if pixel_limit:
+            try:
+                _check_pixel_budget(path, img.size)
+            except ImageReadError:
+                img.close()
+                raise
+        return img
+
+
+def decode_image(img: Image.Image, path: str | os.PathLike) -> LoadedImage:
+    """The second half of :func:`read_image`: decode the image ``img`` that :func:`open_image` opened
+    from ``path`` (and close it). Raises :class:`ImageReadError` as :func:`read_image` does."""
+    with _read_errors(Path(path)), img:
+        img.load()  # decode everything now, so truncated files fail here
+        return _to_loaded(_upright(img))
+
+
+@contextlib.contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """Turn any failure to read ``path`` into one :class:`ImageReadError` with a short reason."""
+    try:
+        yield
     except ImageReadError:
         raise
     except Image.DecompressionBombError:
@@ -127,11 +156,13 @@ def _check_pixel_budget(path: Path, size: tuple[int, int]) -> None:
 
 
 def _upright(img: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation tag so that the pixels are the way the camera meant them."""
+    """Apply the EXIF orientation tag so that the pixels are the way the camera meant them
+    (in place: an upright image is not copied)."""
     try:
-        return ImageOps.exif_transpose(img)
+        ImageOps.exif_transpose(img, in_place=True)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not make a good image unreadable
-        return img
+        pass
+    return img
 
 
 def _to_loaded(img: Image.Image) -> LoadedImage:
@@ -144,7 +175,8 @@ def _to_loaded(img: Image.Image) -> LoadedImage:
         rgba = np.asarray(img.convert("RGBA"))
         return LoadedImage(np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3]))
     # 1, L, P, RGB, YCbCr, LAB, HSV; and CMYK, converted naively (PIL applies no ICC profile).
-    return LoadedImage(np.asarray(img.convert("RGB")).copy())
+    # (np.array: a writable copy; an RGB image is not converted first, that would be one more copy.)
+    return LoadedImage(np.array(img if mode == "RGB" else img.convert("RGB")))
 
 
 def _gray_to_uint8(values: np.ndarray, mode: str) -> np.ndarray:
@@ -191,7 +223,8 @@ def write_image(
         if alpha.shape != rgb.shape[:2] or alpha.dtype != np.uint8:
             raise ValueError(f"alpha must be an (H, W) uint8 array like rgb; got {alpha.shape} {alpha.dtype}")
 
-    if alpha is not None and fmt in _FORMATS_WITH_ALPHA:
+    keeps_alpha = alpha is not None and fmt in _FORMATS_WITH_ALPHA
+    if keeps_alpha:
         img = Image.fromarray(np.dstack([rgb, alpha]), mode="RGBA")
     else:
         img = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
@@ -200,33 +233,74 @@ def write_image(
         options = {"quality": quality, "subsampling": 0}
     elif fmt == "WEBP":
         options = {"quality": quality}
-    expected = np.asarray(img) if fmt in _LOSSLESS_FORMATS else None
-    with atomic_write(path, verify=lambda tmp: _verify_written(tmp, img.size, expected)) as tmp:
+    expected = ((rgb, alpha) if keeps_alpha else (rgb,)) if fmt in _LOSSLESS_FORMATS else None
+    size = img.size
+    with atomic_write(path, verify=lambda tmp: _verify_written(tmp, size, expected)) as tmp:
         img.save(tmp, format=fmt, **options)
+        del img  # the encoder's copy of the pixels, freed before the file is read back
 
 
-def _verify_written(path: Path, size: tuple[int, int], expected: np.ndarray | None) -> None:
+#: Rows compared at a time when a lossless image is read back (bounded memory at any size).
+_VERIFY_ROWS = 256
+
+
+def _verify_written(path: Path, size: tuple[int, int], expected: tuple[np.ndarray, ...] | None) -> None:
     """Decode the image just written to ``path`` in full; raise ``ValueError`` unless it has
-    ``size`` (W, H) and, for lossless formats, exactly the pixels ``expected``.
+    ``size`` (W, H) and, for lossless formats, exactly the pixels ``expected``: (rgb,) or
+    (rgb, alpha), (H, W, 3) and (H, W) uint8.
 
     This catches short writes that a format's encoder does not notice (a full disk under a JPEG,
-    BMP or TIFF encoder), so that a truncated file never replaces a good one.
+    BMP or TIFF encoder), so that a truncated file never replaces a good one. A JPEG is decoded at
+    1/8 scale (libjpeg still reads every byte, so a cut file fails; 5x faster); lossless pixels are
+    compared band by band of rows.
     """
     try:
-        with Image.open(path) as written:
-            written.load()
-            pixels = np.asarray(written.convert(_mode_of(expected))) if expected is not None else None
+        with _opened_without_bomb_warning(path, size) as written:
             got = written.size
+            if written.format == "JPEG":
+                written.draft("RGB", (max(1, got[0] // 8), max(1, got[1] // 8)))
+            written.load()
+            same = expected is None or _same_pixels(written, expected)
     except Exception as error:  # noqa: BLE001 - any decoding failure means a broken file
         raise ValueError(f"the image does not decode: {os_reason(error)}") from None
     if got != size:
         raise ValueError(f"the image reads back as {got[0]}x{got[1]}, not {size[0]}x{size[1]}")
-    if pixels is not None and not np.array_equal(pixels, expected):
+    if not same:
         raise ValueError("the image does not read back the same")
 
 
-def _mode_of(pixels: np.ndarray) -> str:
-    return "RGBA" if pixels.ndim == 3 and pixels.shape[2] == 4 else "RGB"
+@contextlib.contextmanager
+def _opened_without_bomb_warning(path: Path, size: tuple[int, int]) -> Iterator[Image.Image]:
+    """``Image.open(path)`` of an image we wrote, ``size`` (W, H): without PIL's bomb warning (it is ours).
+    The warning filters are touched only for a size that would warn (they are the process's, and this
+    may run on a writer thread)."""
+    if size[0] * size[1] <= (Image.MAX_IMAGE_PIXELS or float("inf")):
+        with Image.open(path) as img:
+            yield img
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        img = Image.open(path)
+    with img:
+        yield img
+
+
+def _same_pixels(written: Image.Image, expected: tuple[np.ndarray, ...]) -> bool:
+    """Whether the decoded image ``written`` holds exactly ``expected`` ((rgb,) or (rgb, alpha))."""
+    mode = "RGBA" if len(expected) == 2 else "RGB"
+    if written.mode != mode:
+        written = written.convert(mode)
+    width, height = written.size
+    if expected[0].shape[:2] != (height, width):
+        return False
+    for top in range(0, height, _VERIFY_ROWS):
+        bottom = min(height, top + _VERIFY_ROWS)
+        rows = np.asarray(written.crop((0, top, width, bottom)))
+        if not np.array_equal(rows[..., :3], expected[0][top:bottom]):
+            return False
+        if mode == "RGBA" and not np.array_equal(rows[..., 3], expected[1][top:bottom]):
+            return False
+    return True
 
 
 def list_images(inputs: Sequence[str | os.PathLike]) -> list[Path]:

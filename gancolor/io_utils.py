@@ -22,8 +22,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import torch
-
 from gancolor.errors import UserError, WriteError, first_line
 
 __all__ = [
@@ -152,6 +150,8 @@ def atomic_torch_save(obj: object, path: str | os.PathLike) -> None:
     A failed write (``torch.save`` reports a full disk as a ``RuntimeError``) raises
     :class:`~gancolor.errors.WriteError`; the old file stays as it was.
     """
+    import torch  # (only here: reading and writing images needs no torch, so a photo decodes while it loads)
+
     try:
         with atomic_write(path) as tmp:
             torch.save(obj, tmp)

@@ -141,8 +141,10 @@ def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path
             raise CheckpointError(path, f"no usable {name} generator (class {found!r})")
         raise CheckpointError(path, f"unknown generator class {found!r}")
     try:
-        generator = classes[record["class"]](**{**(config_defaults or {}), **record["config"]})
-        generator.load_state_dict({k: v.float() for k, v in record["state_dict"].items()})
+        with torch.device("meta"):  # no memory and no random initialisation: the file's weights follow
+            generator = classes[record["class"]](**{**(config_defaults or {}), **record["config"]})
+        state = {k: v.float() if v.is_floating_point() else v for k, v in record["state_dict"].items()}
+        generator.load_state_dict(state, assign=True)
     except (RuntimeError, TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError,
             MemoryError) as error:
         reason = f"weights do not fit the architecture ({first_line(error, limit=120)})"

@@ -18,6 +18,9 @@ from gancolor.errors import UserError
 if TYPE_CHECKING:
     import numpy as np
 
+    from gancolor.infer.colorizer import Colorizer
+    from gancolor.infer.user_hints import Hint
+
 __all__ = ["add_parser", "run", "colorize_files", "colorize_videos", "is_video"]
 
 
@@ -116,22 +119,27 @@ def colorize_files(inputs: Sequence[str], out_dir: Path, checkpoint: Path | None
     input, in its pixel coordinates; it needs a hint colorizer (the shipped one by default).
     ``temperature``: decoding temperature of a classification colorizer (Zhang et al. 2016).
     """
-    from gancolor.commands.files import convert_files
-    from gancolor.infer.colorizer import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
-    from gancolor.infer.user_hints import load_hints_json
+    from gancolor.commands.files import convert_files  # (no torch yet: the first photo decodes meanwhile)
 
-    user_hints = load_hints_json(hints) if hints is not None else None
-    if checkpoint is None and user_hints is not None:
-        checkpoint = default_checkpoint("hints")
-    colorizer = load_colorizer(checkpoint, device=device, inference_size=size)
-    if temperature is not None:
-        colorizer.set_temperature(temperature)
-    if user_hints and not colorizer.takes_hints:  # one error, before any file is read
-        source = checkpoint or default_checkpoint(DEFAULT_AUTOMATIC)
-        raise UserError(f"{source}: this colorizer takes no colour hints "
-                        f"(train one with `gancolor train colorize --hints`)")
+    loaded: list[tuple[Colorizer, list[Hint] | None]] = []
+
+    def load() -> None:  # on this thread, while the first photo decodes
+        from gancolor.infer.colorizer import DEFAULT_AUTOMATIC, default_checkpoint, load_colorizer
+        from gancolor.infer.user_hints import load_hints_json
+
+        user_hints = load_hints_json(hints) if hints is not None else None
+        source = checkpoint if checkpoint is not None or user_hints is None else default_checkpoint("hints")
+        colorizer = load_colorizer(source, device=device, inference_size=size)
+        if temperature is not None:
+            colorizer.set_temperature(temperature)
+        if user_hints and not colorizer.takes_hints:  # one error, before any photo is colorized
+            raise UserError(f"{source or default_checkpoint(DEFAULT_AUTOMATIC)}: this colorizer takes no "
+                            f"colour hints (train one with `gancolor train colorize --hints`)")
+        loaded.append((colorizer, user_hints))
 
     def colorize(rgb: np.ndarray) -> np.ndarray:
+        colorizer, user_hints = loaded[0]
         return colorizer.colorize_image(rgb, hints=user_hints)
 
-    return convert_files(inputs, out_dir, colorize, verb="colorized")
+    # The colorizers' memory is bounded per pixel (gancolor.infer.lab_bands): no pixel limit of ours.
+    return convert_files(inputs, out_dir, colorize, verb="colorized", pixel_limit=False, setup=load)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from tqdm.auto import tqdm
 
 from gancolor.errors import DataError, UserError
+from gancolor.imageio import LoadedImage, decode_image, list_images, open_image, write_image
 from gancolor.io_utils import clean_stale_temporaries, os_reason
 
-__all__ = ["convert_files", "output_path_for", "plan_outputs"]
+__all__ = ["OVERLAP_PIXELS", "convert_files", "output_path_for", "plan_outputs"]
 
 #: Output formats we write; anything else (gif ...) is written as PNG.
 _WRITABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
@@ -68,8 +72,6 @@ def plan_outputs(files: Sequence[tuple[Path, Path | None]], out_dir: Path) -> li
 
 def _expand_inputs(inputs: Sequence[str]) -> list[tuple[Path, Path | None]]:
     """(file, folder it was found in or None) for every input; folders are expanded."""
-    from gancolor.imageio import list_images
-
     pairs: list[tuple[Path, Path | None]] = []
     for item in inputs:
         path = Path(item)
@@ -83,46 +85,171 @@ def _expand_inputs(inputs: Sequence[str]) -> list[tuple[Path, Path | None]]:
     return pairs
 
 
+#: Pixels of the photos in flight at once. While a photo is converted, the next one is decoded and the
+#: previous one encoded (on two threads: PIL releases the GIL) as long as together they stay under this;
+#: a larger photo waits until it fits or goes alone. Each photo in flight takes ~11 bytes per pixel.
+OVERLAP_PIXELS = 36_000_000
+
+
+class _PixelBudget:
+    """The pixels of the photos in flight: :meth:`take` waits until a photo fits under the limit or
+    nothing else is in flight; :meth:`close` wakes every waiter (with a RuntimeError) when the loop ends."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit, self._used, self._closed = limit, 0, False
+        self._changed = threading.Condition()
+
+    def take(self, pixels: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._closed or not self._used
+                                   or self._used + pixels <= self._limit)
+            if self._closed:
+                raise RuntimeError("the file loop has ended")
+            self._used += pixels
+
+    def give(self, pixels: int) -> None:
+        with self._changed:
+            self._used -= pixels
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
 def convert_files(inputs: Sequence[str], out_dir: Path, convert: Callable[[np.ndarray], np.ndarray],
-                  verb: str) -> int:
+                  verb: str, pixel_limit: bool = True, setup: Callable[[], object] | None = None) -> int:
     """Write ``convert(rgb)`` of every input image (files, or folders searched recursively) to ``out_dir``.
 
     ``convert`` maps an (H, W, 3) uint8 RGB photo to an (H, W, 3) uint8 result of the same size;
     an alpha channel is carried over unchanged. A file that cannot be read or written gets one
     line on stderr and the others are still processed; every output is written atomically and
     no output replaces an input or another output (see :func:`plan_outputs`).
-    ``verb`` ("colorized", "stylized") is used in the summary line. Returns 1 if any file failed, else 0.
+    ``verb`` ("colorized", "stylized") is used in the summary line. ``pixel_limit``: refuse images over
+    :data:`gancolor.imageio.MAX_PIXELS` before decoding them (False for a ``convert`` whose memory is
+    bounded per pixel, such as the colorizers').
+    ``convert`` runs on the calling thread, one photo at a time, in order; decoding the next photo
+    and encoding the previous one overlap it (:data:`OVERLAP_PIXELS`). ``setup()``, if given, runs on
+    the calling thread while the first photo decodes, before ``convert`` is first called (loading the
+    model that ``convert`` uses); an error it raises ends the run before any photo is reported.
+    Returns 1 if any file failed, else 0.
     """
     files = _expand_inputs(inputs)
     if not files:
         raise DataError("no input images found")
     clean_stale_temporaries(out_dir)
-    failures = 0
     plan = plan_outputs(files, out_dir)
     jobs = list(zip(files, plan, strict=True))
-    for (source, _), target in tqdm(jobs, desc=verb, unit="image", disable=len(files) < 2):
-        try:
+    budget = _PixelBudget(OVERLAP_PIXELS)
+    failures = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="gancolor-read") as reader, \
+            ThreadPoolExecutor(1, thread_name_prefix="gancolor-write") as writer:
+
+        def start_reading(job: int) -> Future | UserError | None:
+            """The decoding of job ``job`` (its header read here, the pixels on the reader thread)."""
+            (source, _), target = jobs[job]
             if isinstance(target, UserError):
-                raise target
-            _convert_one(source, target, convert)
-        except UserError as error:
-            failures += 1
-            tqdm.write(f"gancolor: error: {error}", file=sys.stderr)
-        except (MemoryError, RuntimeError, ValueError, OSError) as error:  # one bad file: the batch goes on
-            failures += 1
-            tqdm.write(f"gancolor: error: {source}: failed ({type(error).__name__}: {os_reason(error)})",
-                       file=sys.stderr)
+                return None
+            try:
+                image = open_image(source, pixel_limit=pixel_limit)
+            except UserError as error:
+                return error
+            future = reader.submit(_decode, image, source, budget)
+            future.add_done_callback(lambda done: image.close() if done.cancelled() else None)
+            return future
+
+        reads = [start_reading(0)]
+        written: tuple[Path, Future] | None = None  # the previous photo's write, reported before the next
+        try:
+            if setup is not None:
+                setup()
+            for i, ((source, _), target) in enumerate(tqdm(jobs, desc=verb, unit="image",
+                                                           disable=len(files) < 2)):
+                if i + 1 < len(jobs):  # decode the next photo while this one is converted
+                    reads.append(start_reading(i + 1))
+                read, reads[i] = reads[i], None  # (a read holds its photo: let it go with the photo)
+                result = _convert(source, target, read, convert, budget)
+                del read
+                failures += _report(*written) if written is not None else 0
+                written = None
+                if isinstance(result, BaseException):
+                    failures += _report(source, result)
+                else:
+                    written = (source, writer.submit(_write, target, *result, budget))
+                del result
+            failures += _report(*written) if written is not None else 0
+        finally:
+            budget.close()  # (a decode waiting for room gives up)
+            for future in [*reads, written[1] if written else None]:
+                if isinstance(future, Future):
+                    future.cancel()
     print(f"{verb} {len(files) - failures} of {len(files)} image(s) into {out_dir}")
     return 1 if failures else 0
 
 
-def _convert_one(source: Path, target: Path, convert: Callable[[np.ndarray], np.ndarray]) -> None:
-    """Read ``source``, write ``convert(rgb)`` (with the source's alpha) to ``target``."""
-    from gancolor.imageio import read_image, write_image
+#: Failures that stop one file, not the batch (each is one line on stderr).
+_FILE_ERRORS = (UserError, MemoryError, RuntimeError, ValueError, OSError)
 
-    image = read_image(source)
+
+def _decode(image: Image.Image, source: Path, budget: _PixelBudget) -> tuple[LoadedImage, int]:
+    """Decode the opened ``image`` of ``source`` once its pixels fit in ``budget``; returns the photo
+    and the pixels it holds in the budget."""
+    pixels = image.size[0] * image.size[1]
     try:
-        result = convert(image.rgb)
+        budget.take(pixels)
+    except BaseException:
+        image.close()
+        raise
+    try:
+        return decode_image(image, source), pixels
+    except BaseException:
+        budget.give(pixels)
+        raise
+
+
+def _convert(source: Path, target: Path | UserError, read: Future | UserError | None,
+             convert: Callable[[np.ndarray], np.ndarray], budget: _PixelBudget
+             ) -> tuple[np.ndarray, np.ndarray | None, int] | BaseException:
+    """``(convert(rgb), alpha, pixels)`` of the photo ``read`` decodes, or the error that stops it."""
+    if isinstance(target, UserError):
+        return target
+    if isinstance(read, UserError):  # the header could not be read
+        return read
+    try:
+        image, pixels = read.result()
+    except _FILE_ERRORS as error:
+        return error
+    try:
+        return convert(image.rgb), image.alpha, pixels
     except UserError as error:  # e.g. a hint outside this photo: say which photo
-        raise UserError(f"{source}: {error}") from None
-    write_image(target, result, alpha=image.alpha)
+        budget.give(pixels)
+        return UserError(f"{source}: {error}")
+    except (MemoryError, RuntimeError, ValueError, OSError) as error:
+        budget.give(pixels)
+        return error
+
+
+def _write(target: Path, result: np.ndarray, alpha: np.ndarray | None, pixels: int,
+           budget: _PixelBudget) -> None:
+    """Write ``result`` (with the source's ``alpha``) to ``target``; the photo's pixels leave ``budget``."""
+    try:
+        write_image(target, result, alpha=alpha)
+    finally:
+        budget.give(pixels)
+
+
+def _report(source: Path, outcome: Future | BaseException) -> int:
+    """Print the one-line error of ``outcome`` (a failure, or a write to wait for); 1 if it failed, else 0."""
+    if isinstance(outcome, Future):
+        try:
+            outcome.result()
+            return 0
+        except _FILE_ERRORS as error:
+            outcome = error
+    if isinstance(outcome, UserError):
+        tqdm.write(f"gancolor: error: {outcome}", file=sys.stderr)
+    else:  # one bad file: the batch goes on
+        tqdm.write(f"gancolor: error: {source}: failed ({type(outcome).__name__}: {os_reason(outcome)})",
+                   file=sys.stderr)
+    return 1

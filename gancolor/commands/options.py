@@ -77,6 +77,8 @@ TEMPERATURE = float_in(0, 100, low_open=True)
 
 def device_name(text: str) -> str:
     """An argparse type: a device this machine has ("cpu", "cuda", "cuda:1", "mps"); returns ``text``."""
+    if text == "cpu":  # every machine has one (and the default "cpu" needs no torch: it loads later)
+        return text
     from gancolor.runtime import check_device
 
     try:

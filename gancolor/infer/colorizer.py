@@ -22,7 +22,6 @@ from torch import nn
 
 from gancolor.ab_classes import annealed_mean
 from gancolor.color import lab_normalized_to_rgb
-from gancolor.data.hint_maps import HINT_CHANNELS, generator_input
 from gancolor.errors import CheckpointError, UserError
 from gancolor.infer.full_resolution import (
     DEFAULT_INFERENCE_SIZE,
@@ -40,7 +39,6 @@ from gancolor.model_files import (
     build_generator,
     read_model_file,
 )
-from gancolor.propagation import PRIOR_SCALE, hint_prior
 from gancolor.runtime import package_root
 
 __all__ = [
@@ -103,7 +101,7 @@ class Colorizer(GeneratorModel):
     @property
     def takes_hints(self) -> bool:
         """Whether the generator takes user colour hints (L, hint ab, mask [, prior ab])."""
-        return int(getattr(self.generator, "in_channels", 1)) in (HINT_CHANNELS, len(PRIOR_HINT_INPUTS))
+        return int(getattr(self.generator, "in_channels", 1)) in (len(HINT_INPUTS), len(PRIOR_HINT_INPUTS))
 
     @property
     def prior_scale(self) -> float | None:
@@ -111,6 +109,8 @@ class Colorizer(GeneratorModel):
         solve as a fraction of the working size; None for other models."""
         if tuple(self.meta.get("inputs", ())) != PRIOR_HINT_INPUTS:
             return None
+        from gancolor.propagation import PRIOR_SCALE  # scipy: loaded only for the models that use it
+
         return float(self.meta.get("prior", {}).get("scale", PRIOR_SCALE))
 
     def _check_hints(self, given: bool) -> None:
@@ -134,10 +134,14 @@ class Colorizer(GeneratorModel):
         x = pad_for(self.generator, L_n.to(self.device))
         pad_h, pad_w = x.shape[-2] - height, x.shape[-1] - width
         if self.takes_hints:  # hint maps are zero-padded: no hints in the padding
+            from gancolor.data.hint_maps import generator_input  # (the datasets: only for hint models)
+
             maps = (None, None) if hint_ab is None else \
                 [F.pad(m.to(x), (0, pad_w, 0, pad_h)) for m in (hint_ab, mask)]
             x = generator_input(x, *maps)
             if self.prior_scale is not None:  # the prior of the unpadded photo, padded like L
+                from gancolor.propagation import hint_prior  # (scipy)
+
                 prior = L_n.new_zeros(len(L_n), 2, height, width) if hint_ab is None else \
                     hint_prior(L_n, hint_ab, mask, self.prior_scale)
                 x = torch.cat([x, F.pad(prior.to(x), (0, pad_w, 0, pad_h), mode="replicate")], dim=1)
@@ -222,6 +226,8 @@ def _check_colorizer_fields(blob: dict, generator: nn.Module, path: Path) -> Non
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
             raise CheckpointError(path, f"decode.temperature must be a positive number; got {temperature!r}")
     if inputs == PRIOR_HINT_INPUTS:
+        from gancolor.propagation import PRIOR_SCALE
+
         prior = blob.get("prior", {})
         scale = prior.get("scale", PRIOR_SCALE) if isinstance(prior, dict) else None
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:

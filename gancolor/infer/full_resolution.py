@@ -10,7 +10,8 @@ the photo's full-resolution lightness L (Zhang et al. 2016, Sec. 3; Isola et al.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -19,22 +20,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gancolor.color import (
-    denormalize_ab,
-    lab_to_rgb,
-    normalize_lightness,
-    rgb_to_lab,
-    uint8_to_unit,
-    unit_to_uint8,
-)
+from gancolor.color import normalize_lightness, rgb_to_lab
+from gancolor.infer.lab_bands import lab_to_rgb_u8, lightness_u8
 from gancolor.infer.user_hints import Hint, hints_to_maps
 
 __all__ = [
     "DEFAULT_INFERENCE_SIZE",
     "GeneratorModel",
+    "ONE_THREAD_PIXELS",
     "lightness",
     "pad_for",
     "photo_lightness",
+    "predict_small",
     "render_full_resolution",
     "run_padded",
     "shrink",
@@ -89,11 +86,9 @@ def lightness(rgb: torch.Tensor) -> torch.Tensor:
 
 
 def photo_lightness(rgb: np.ndarray) -> torch.Tensor:
-    """CIE L of a photo: (H, W, 3) uint8 (colour or gray) -> (1, H, W) float32 in [0, 100]."""
-    rgb = np.ascontiguousarray(rgb)
-    if not rgb.flags.writeable:  # torch wants a writable buffer (e.g. the cached example photos)
-        rgb = rgb.copy()
-    return lightness(uint8_to_unit(torch.from_numpy(rgb).permute(2, 0, 1)))
+    """CIE L of a photo: (H, W, 3) uint8 (colour or gray) -> (1, H, W) float32 in [0, 100]
+    (:func:`gancolor.infer.lab_bands.lightness_u8`: band by band, 4 bytes per pixel)."""
+    return torch.from_numpy(lightness_u8(rgb))[None]
 
 
 def shrink(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -153,13 +148,43 @@ def render_full_resolution(rgb: np.ndarray, size_for: Callable[[int, int], tuple
     Inputs: ``rgb`` (H, W, 3) uint8, colour or gray; ``hints`` in the photo's pixel coordinates.
     Returns: (H, W, 3) uint8 with the input's exact lightness. Every colorizer and the Levin et al.
     baseline (:class:`gancolor.evaluation.baseline_colorizers.Levin2004`) render photos this way.
+    The full-resolution steps work band by band (:mod:`gancolor.infer.lab_bands`): about 10 bytes
+    per pixel besides the input.
     """
-    L_full = photo_lightness(rgb)  # (1, H, W) in [0, 100]  # noqa: N806
-    height, width = L_full.shape[-2:]
+    L_full = lightness_u8(rgb)  # (H, W) float32 in [0, 100]  # noqa: N806
+    return lab_to_rgb_u8(L_full, predict_small(L_full, size_for, predict_ab, hints))
+
+
+def predict_small(L_full: np.ndarray, size_for: Callable[[int, int], tuple[int, int]],  # noqa: N803
+                  predict_ab: Callable[..., torch.Tensor],
+                  hints: Sequence[Hint] | None = None) -> torch.Tensor:
+    """The chrominance of a photo of lightness ``L_full`` ((H, W) float32 in [0, 100]) at the working
+    size: L shrunk to ``size_for(H, W)`` = (h, w), then ``predict_ab(L_n, hint_ab, mask)`` (see
+    :func:`render_full_resolution`). Returns ab_n (1, 2, h, w)."""
+    height, width = L_full.shape
     small_size = size_for(height, width)
     maps = hints_to_maps(hints, *small_size, source_size=(height, width)) if hints else (None, None)
-    ab_small = predict_ab(normalize_lightness(shrink(L_full[None], small_size)), *maps)  # (1, 2, h, w)
-    ab_full = upsample(ab_small.float(), (height, width))[0]
-    lab = torch.cat((L_full, denormalize_ab(ab_full)), dim=0)
-    del ab_full
-    return unit_to_uint8(lab_to_rgb(lab)).permute(1, 2, 0).numpy()
+    with torch.inference_mode(), _one_thread_for(small_size):
+        L_small = shrink(torch.from_numpy(L_full)[None, None], small_size)  # noqa: N806
+        return predict_ab(normalize_lightness(L_small), *maps)
+
+
+#: A working image of up to this many pixels is shrunk to and run through the network on one intra-op
+#: thread: that is tens of milliseconds of work, and threads that spin-wait for each other cost up to a
+#: second when other programs share the cores. (The full-resolution work has threads of its own.)
+ONE_THREAD_PIXELS = 512 * 512
+
+
+@contextmanager
+def _one_thread_for(size: tuple[int, int]) -> Iterator[None]:
+    """Within the block, torch uses one intra-op thread if ``size`` (h, w) has at most
+    :data:`ONE_THREAD_PIXELS` pixels (the thread count is restored after)."""
+    before = torch.get_num_threads()
+    if size[0] * size[1] > ONE_THREAD_PIXELS or before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -21,9 +21,7 @@ import torch
 from torch import nn
 
 from gancolor.color import (
-    denormalize_ab,
     lab_normalized_to_rgb,
-    lab_to_rgb,
     normalize_lightness,
     signed_to_unit,
     unit_to_uint8,
@@ -38,6 +36,7 @@ from gancolor.infer.full_resolution import (
     upsample,
     working_size,
 )
+from gancolor.infer.lab_bands import lab_to_rgb_u8
 from gancolor.model_files import MULTITASK_FORMAT, build_generator, read_model_file
 from gancolor.models.multitask import HeadView, MultiTaskGenerator, gray_rgb_n
 from gancolor.runtime import package_root
@@ -129,17 +128,12 @@ class MultiTaskModel(GeneratorModel):
         L_small = L_full if small_size == (height, width) else shrink(L_full, small_size)  # noqa: N806
         ab_small, style_small = self.predict(normalize_lightness(L_small))  # (1, 2, h, w), (1, 3, h, w)
         if small_size == (height, width):
-            ab_full, stylised = ab_small, style_small
+            stylised = style_small
         else:
-            ab_full = upsample(ab_small, (height, width))
             delta = style_small - _gray_rgb_n(L_small)  # the change the winter head makes
             stylised = (_gray_rgb_n(L_full) + upsample(delta, (height, width))).clamp_(-1.0, 1.0)
-        coloured = lab_to_rgb(torch.cat((L_full, denormalize_ab(ab_full)), dim=1))[0]
-
-        def to_uint8(x: torch.Tensor) -> np.ndarray:  # (3, H, W) in [0, 1] -> (H, W, 3) uint8
-            return unit_to_uint8(x).permute(1, 2, 0).numpy()
-
-        return to_uint8(coloured), to_uint8(signed_to_unit(stylised[0]))
+        coloured = lab_to_rgb_u8(L_full[0, 0].numpy(), ab_small)  # ab upsampled, joined to L, band by band
+        return coloured, unit_to_uint8(signed_to_unit(stylised[0])).permute(1, 2, 0).numpy()
 
 
 def load_multitask(path: str | Path | None = None, device: str | torch.device = "cpu",

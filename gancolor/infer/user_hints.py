@@ -36,7 +36,6 @@ from pathlib import Path
 import torch
 
 from gancolor.color import normalize_ab, parse_color, rgb_to_lab
-from gancolor.data.hint_maps import paint_patches
 from gancolor.errors import UserError
 
 __all__ = [
@@ -101,6 +100,8 @@ def hints_to_maps(hints: Sequence[Hint], height: int, width: int,
     (1, 1, height, width) in {0, 1}; float32. Later hints cover earlier ones where they overlap.
     Raises :class:`~gancolor.errors.UserError` naming the hint's origin for a point outside the image.
     """
+    from gancolor.data.hint_maps import paint_patches  # (the datasets: loaded only when there are hints)
+
     src_h, src_w = source_size if source_size is not None else (height, width)
     scale_y, scale_x = height / src_h, width / src_w
     k = len(hints)
