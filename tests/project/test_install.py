@@ -220,7 +220,10 @@ def test_every_extra_the_docs_and_notebooks_name_exists() -> None:
 def make_dry_run(*args: str) -> str:
     if shutil.which("make") is None:
         pytest.skip("no make")
-    done = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, timeout=60)
+    # outside any outer make (under `make test` MAKEFLAGS would add "make[1]: Entering directory")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
