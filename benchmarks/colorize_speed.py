@@ -41,15 +41,6 @@ def uniform_jpeg(path: Path, width: int, height: int) -> Path:
     return path
 
 
-def _median(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def step_seconds(photo: Path, repeats: int) -> dict[str, float]:
     """Median seconds of each step of colorizing ``photo`` in this process, as ``gancolor colorize`` does
     them (after one warm-up): decode, L (full resolution), predict (shrink + network), RGB (upsampled ab
