@@ -33,21 +33,12 @@ def astronaut_jpeg(path: Path, width: int = 4000, height: int = 3000) -> Path:
     return path
 
 
-def uniform_png(path: Path, width: int, height: int) -> Path:
-    """A uniform-colour PNG: any size, a few hundred kilobytes on disk."""
+def uniform_jpeg(path: Path, width: int, height: int) -> Path:
+    """A uniform-colour JPEG: any size, a few megabytes on disk."""
     from PIL import Image
 
-    Image.new("RGB", (width, height), (90, 120, 150)).save(path)
+    Image.new("RGB", (width, height), (90, 120, 150)).save(path, quality=90)
     return path
-
-
-def _median(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def step_seconds(photo: Path, repeats: int) -> dict[str, float]:
@@ -116,16 +107,19 @@ LOAD_ONLY = ("import gancolor.cli, gancolor.commands.files\n"
              "from gancolor.infer.colorizer import load_colorizer\nload_colorizer()")
 
 
-def command_figures(photo: Path, repeats: int) -> dict[str, tuple[float, float, int]]:
-    """Median (wall, CPU) seconds and the largest peak RSS of ``import torch`` alone, of loading
-    everything but the photo, and of ``gancolor colorize photo``; the three alternate."""
+def command_figures(photo: Path, repeats: int) -> dict[str, tuple[float, float, float, int]]:
+    """For ``import torch`` alone, loading everything but the photo, and ``gancolor colorize photo``
+    (the three alternate): median wall and CPU seconds, the median of each run's wall seconds minus
+    those of the ``import torch`` just before it (a drifting load cancels out), the largest peak RSS."""
     runs: dict[str, list[tuple[float, float, int]]] = {"import torch": [], "load": [], "colorize": []}
     with tempfile.TemporaryDirectory() as tmp:
         colorize = colorize_code(str(photo), "-o", tmp)
         for _ in range(repeats):
             for name, code in (("import torch", IMPORT_TORCH), ("load", LOAD_ONLY), ("colorize", colorize)):
                 runs[name].append(_run(code))
+    torch_walls = [r[0] for r in runs["import torch"]]
     return {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
+                   statistics.median(r[0] - t for r, t in zip(rs, torch_walls, strict=True)),
                    max(r[2] for r in rs)) for name, rs in runs.items()}
 
 
@@ -172,18 +166,17 @@ def colorize_rows(repeats: int = 3, folder_count: int = 100) -> list[tuple[str, 
             rows.append((f"colorize 4000x3000 JPEG, step: {name}", f"{seconds:.3f} s"))
         rows.append(("colorize 4000x3000, in memory (L + predict + RGB)",
                      f"{in_memory:.2f} s = {pixels / 1e6 / in_memory:.1f} MP/s"))
-        figures = command_figures(photo, repeats)
-        torch_wall, torch_cpu, torch_rss = figures["import torch"]
-        for name, (wall, cpu, rss) in figures.items():
+        figures = command_figures(photo, max(5, repeats))
+        for name, (wall, cpu, beyond, rss) in figures.items():
             what = {"import torch": "`python -c 'import torch'` alone",
                     "load": "imports + loading the model, no photo",
                     "colorize": "`gancolor colorize` 4000x3000 JPEG, whole command"}[name]
-            beyond = "" if name == "import torch" else f"; {wall - torch_wall:.2f} s beyond importing torch"
-            rows.append((what, f"{wall:.2f} s wall ({cpu:.2f} s CPU){beyond}; peak RSS {rss / 1e6:.0f} MB"))
-        load_rss = figures["load"][2]
+            extra = "" if name == "import torch" else f"; {beyond:.2f} s beyond importing torch"
+            rows.append((what, f"{wall:.2f} s wall ({cpu:.2f} s CPU){extra}; peak RSS {rss / 1e6:.0f} MB"))
+        load_rss = figures["load"][3]
         sizes = [("4000x3000 JPEG", photo, pixels),
                  ("7200x5000 JPEG", astronaut_jpeg(Path(tmp) / "photo_36mp.jpg", 7200, 5000), 7200 * 5000),
-                 ("12000x12000 uniform PNG", uniform_png(Path(tmp) / "uniform_144mp.png", 12000, 12000),
+                 ("12000x12000 uniform JPEG", uniform_jpeg(Path(tmp) / "uniform_144mp.jpg", 12000, 12000),
                   12000 * 12000)]
         for name, path, count in sizes:
             _, _, rss = _run(colorize_code(str(path), "-o", f"{tmp}/out"))

@@ -4,8 +4,9 @@
 
 Measured (median of repeats, after a warm-up):
 - pix2pix training step (GAN mode: one D and one G update) at 64x64, batch 16, and 256x256, batch 1;
-- ``gancolor colorize`` on a 12-megapixel (4000x3000) JPEG: whole command (decode, predict,
-  upsample, Lab->RGB, encode) and the in-memory part alone, as megapixels per second.
+- ``gancolor colorize`` (benchmarks/colorize_speed.py): a 12-megapixel (4000x3000) JPEG step by step
+  (decode, L, predict, RGB, encode), the whole command against ``import torch`` alone, peak RSS per
+  pixel at 12, 36 and 144 megapixels, and a folder of 100 photos with and without overlapping.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
+from colorize_speed import colorize_rows
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -48,31 +47,6 @@ def train_step_seconds(image_size: int, batch_size: int, repeats: int) -> float:
                                   device="cpu")
     step = iter(range(10**9))
     return _median_seconds(lambda: trainer.train_step(next(step)), repeats)
-
-
-def _test_photo(path: Path, width: int = 4000, height: int = 3000) -> None:
-    """A 12-megapixel JPEG made from a photo that scikit-image ships (upscaled, so it is smooth)."""
-    from PIL import Image
-    from skimage import data
-
-    Image.fromarray(data.astronaut()).resize((width, height), Image.BICUBIC).save(path, quality=92)
-
-
-def colorize_seconds(repeats: int) -> tuple[float, float, float]:
-    """(whole-command seconds, in-memory seconds, megapixels) for the 12-MP photo."""
-    from gancolor.imageio import read_rgb
-    from gancolor.infer.colorizer import load_colorizer
-
-    with tempfile.TemporaryDirectory() as tmp:
-        photo = Path(tmp) / "photo_12mp.jpg"
-        _test_photo(photo)
-        rgb = read_rgb(photo)
-        megapixels = rgb.shape[0] * rgb.shape[1] / 1e6
-        colorizer = load_colorizer()
-        in_memory = _median_seconds(lambda: colorizer.colorize_image(rgb), repeats)
-        command = [sys.executable, "-m", "gancolor", "colorize", str(photo), "-o", str(Path(tmp) / "out")]
-        whole = _median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), repeats)
-    return whole, in_memory, megapixels
 
 
 def _machine() -> str:
@@ -102,16 +76,15 @@ def main() -> int:
     rows.append(("training step, GAN, 64x64, batch 16", f"{small * 1000:.0f} ms"))
     large = train_step_seconds(256, 1, args.repeats)
     rows.append(("training step, GAN, 256x256, batch 1", f"{large * 1000:.0f} ms"))
-    whole, in_memory, megapixels = colorize_seconds(max(2, args.repeats // 2))
-    rows.append(("`gancolor colorize` 4000x3000 JPEG, whole command", f"{whole:.2f} s"))
-    rows.append(("colorize in memory (predict + upsample + Lab->RGB)",
-                 f"{in_memory:.2f} s = {megapixels / in_memory:.1f} MP/s"))
+    colorize_repeats = max(3, args.repeats // 2)
+    rows.extend(colorize_rows(colorize_repeats))
 
     table = "\n".join(["| measurement | median |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report = (f"# Benchmark results\n\nMeasured by `make bench` (`python benchmarks/run.py`), {stamp}.\n\n"
-              f"Machine: {machine}\n\n{table}\n\n"
-              f"Median of {args.repeats} repeats after one warm-up (colorize: {max(2, args.repeats // 2)}); "
+              f"Machine: {machine}; load average at the end {os.getloadavg()[0]:.1f}\n\n{table}\n\n"
+              f"Median of {args.repeats} repeats after one warm-up (colorize: {colorize_repeats}, commands "
+              f"in fresh processes alternating with `import torch` alone; benchmarks/colorize_speed.py); "
               f"default colorizer (U-Net width 32, depth 5; shipped checkpoint).\n")
     print(report)
     if not args.no_write:

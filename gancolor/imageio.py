@@ -100,9 +100,12 @@ def open_image(path: str | os.PathLike, *, pixel_limit: bool = True) -> Image.Im
 def decode_image(img: Image.Image, path: str | os.PathLike) -> LoadedImage:
     """The second half of :func:`read_image`: decode the image ``img`` that :func:`open_image` opened
     from ``path`` (and close it). Raises :class:`ImageReadError` as :func:`read_image` does."""
-    with _read_errors(Path(path)), img:
-        img.load()  # decode everything now, so truncated files fail here
-        return _to_loaded(_upright(img))
+    with _read_errors(Path(path)):
+        try:
+            img.load()  # decode everything now, so truncated files fail here
+            return _to_loaded(_upright(img))
+        finally:
+            img.close()  # (frees PIL's copy of the pixels now, whoever still holds ``img``)
 
 
 @contextlib.contextmanager
@@ -175,8 +178,25 @@ def _to_loaded(img: Image.Image) -> LoadedImage:
         rgba = np.asarray(img.convert("RGBA"))
         return LoadedImage(np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3]))
     # 1, L, P, RGB, YCbCr, LAB, HSV; and CMYK, converted naively (PIL applies no ICC profile).
-    # (np.array: a writable copy; an RGB image is not converted first, that would be one more copy.)
-    return LoadedImage(np.array(img if mode == "RGB" else img.convert("RGB")))
+    if mode == "RGB":
+        return LoadedImage(_array_of(img))
+    rgb = img.convert("RGB")
+    img.close()
+    return LoadedImage(_array_of(rgb))
+
+
+def _array_of(img: Image.Image) -> np.ndarray:
+    """The pixels of ``img`` as a writable (H, W, bands) uint8 numpy array, copied band by band of rows
+    (faster than one ``tobytes``, which holds the whole image twice more); ``img`` is closed after."""
+    (width, height), bands = img.size, len(img.getbands())
+    pixels = np.empty((height, width, bands), np.uint8)
+    rows = max(1, (1 << 18) // max(1, width))
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        strip = img.crop((0, top, width, bottom)).tobytes()
+        pixels[top:bottom] = np.frombuffer(strip, np.uint8).reshape(bottom - top, width, bands)
+    img.close()
+    return pixels
 
 
 def _gray_to_uint8(values: np.ndarray, mode: str) -> np.ndarray:

@@ -143,7 +143,8 @@ def build_generator(record: object, classes: Mapping[str, type[nn.Module]], path
     try:
         with torch.device("meta"):  # no memory and no random initialisation: the file's weights follow
             generator = classes[record["class"]](**{**(config_defaults or {}), **record["config"]})
-        state = {k: v.float() if v.is_floating_point() else v for k, v in record["state_dict"].items()}
+        state = {k: v.to(torch.float32 if v.is_floating_point() else v.dtype, copy=True)
+                 for k, v in record["state_dict"].items()}  # copies: the module shares nothing with `record`
         generator.load_state_dict(state, assign=True)
     except (RuntimeError, TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError,
             MemoryError) as error:

@@ -87,7 +87,7 @@ def _expand_inputs(inputs: Sequence[str]) -> list[tuple[Path, Path | None]]:
 
 #: Pixels of the photos in flight at once. While a photo is converted, the next one is decoded and the
 #: previous one encoded (on two threads: PIL releases the GIL) as long as together they stay under this;
-#: a larger photo waits until it fits or goes alone. Each photo in flight takes ~11 bytes per pixel.
+#: a larger photo waits until it fits or goes alone. Each photo in flight takes ~10 bytes per pixel.
 OVERLAP_PIXELS = 36_000_000
 
 

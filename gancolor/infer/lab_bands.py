@@ -8,13 +8,15 @@ per pixel of temporaries; here every step works on a band of about :data:`BAND_P
 float32 only inside the band, so a photo costs its uint8 input, one float32 L and its uint8 output
 (10 bytes per pixel), and the work stays in the CPU's cache:
 
-- sRGB decoding is a 256-entry table per channel (already multiplied by the channel's weight in Y).
-- sRGB encoding to 8 bits needs no power function: a table of :data:`_BINS` bins of linear light
-  gives the level at each bin's start, and one comparison with the only rounding threshold that can
-  fall inside the bin makes the rounding exact.
+- sRGB decoding is a 256-entry table per channel (already multiplied by the channel's weight in Y);
+  L's cube root is one Newton step from a table (a gray band is one look-up per pixel).
+- sRGB encoding to 8 bits needs no power function: a table over the top bits of the float32 linear
+  light gives the level at each bin's start, and one comparison with the only rounding threshold
+  that can fall inside the bin makes the rounding exact.
 - ab is upsampled bilinearly as :func:`torch.nn.functional.interpolate` does (``align_corners`` False):
   the horizontal pass once on the small map (``h`` rows), the vertical pass band by band.
-- Bands run on ``torch.get_num_threads()`` threads (numpy releases the GIL).
+- Bands run on ``torch.get_num_threads()`` threads of our own (numpy releases the GIL), which a busy
+  machine slows less than OpenMP threads spin-waiting for each other.
 
 The results equal :func:`gancolor.color.rgb_to_lab` / :func:`gancolor.color.lab_to_rgb` in float32 up
 to rounding: the same 8-bit output, or one level off for a few pixels in a million.
@@ -179,6 +181,15 @@ def _lab_f_inverse(f: np.ndarray, out: np.ndarray) -> None:
         np.copyto(out, (f - _f32(_F_OFFSET)) * _f32(1 / _KAPPA_SLOPE), where=low)
 
 
+def _encode_srgb(linear: np.ndarray, out: np.ndarray) -> None:
+    """8-bit sRGB of float32 linear light (any shape) into ``out`` (uint8, same shape):
+    round(255 * srgb(clip(linear, 0, 1))), exactly, by the tables above (NaN gives 255)."""
+    index = _bin_index(linear)
+    level = np.take(_LEVEL, index, mode="clip")
+    level += np.take(_NEXT, index, mode="clip") <= linear
+    out[...] = level
+
+
 def _rgb_band(L: np.ndarray, ab: tuple[np.ndarray, np.ndarray], rows: tuple[np.ndarray, ...],  # noqa: N803
               out: np.ndarray) -> None:
     """RGB of the band ``L`` (n, W) float32 with the chrominance ``ab`` = (a / 500, -b / 200), each
@@ -201,10 +212,7 @@ def _rgb_band(L: np.ndarray, ab: tuple[np.ndarray, np.ndarray], rows: tuple[np.n
         linear = xyz[0] * mx
         linear += xyz[1] * my
         linear += xyz[2] * mz
-        index = _bin_index(linear)
-        level = np.take(_LEVEL, index, mode="clip")
-        level += np.take(_NEXT, index, mode="clip") <= linear
-        out[..., c] = level
+        _encode_srgb(linear, out[..., c])
 
 
 def lab_to_rgb_u8(L: np.ndarray, ab_n: torch.Tensor) -> np.ndarray:  # noqa: N803
