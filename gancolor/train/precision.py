@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 import torch
 from torch import nn
 
-__all__ = ["Precision"]
+__all__ = ["Precision", "fuse_adam"]
 
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -90,7 +90,10 @@ class Precision:
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def backward_step(self, name: str, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
-        """``loss.backward(); optimizer.step()``, through optimizer ``name``'s GradScaler with ``amp``."""
+        """``loss.backward(); optimizer.step()``, through optimizer ``name``'s GradScaler with ``amp``.
+
+        With ``amp`` the Adam step runs fused, in float32 the classic loop (:func:`fuse_adam`)."""
+        fuse_adam(optimizer, self.amp)
         scaler = self.scalers.get(name)
         if scaler is None or not scaler.is_enabled():
             loss.backward()
@@ -115,3 +118,23 @@ class Precision:
     def __repr__(self) -> str:
         dtype = str(self.dtype).removeprefix("torch.") if self.amp else "float32"
         return f"Precision({self.device_type}, {dtype}, channels_last={self.channels_last})"
+
+
+def fuse_adam(optimizer: torch.optim.Optimizer, fused: bool = True) -> None:
+    """Make an Adam/AdamW ``optimizer`` step with PyTorch's fused kernel, or (``fused=False``) with
+    its default per-tensor loop again (in place).
+
+    The fused step reads each parameter, gradient and moment once for all of Adam's arithmetic
+    instead of once per operation: about 3x faster than the classic per-tensor loop on this CPU
+    for a 56 M-parameter model (``benchmarks/``). It rounds differently (1 ulp), so the float32
+    default keeps the classic loop that the course's stored outputs were made with; the mixed
+    precisions, which round differently anyway, use it. Set on every step, so a state loaded from a
+    checkpoint of another precision (its param_groups carry their own flags) steps as this run's.
+    """
+    if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
+        return
+    for group in optimizer.param_groups:
+        if group.get("differentiable") or any(p.device.type not in ("cpu", "cuda") for p in group["params"]):
+            continue
+        group["foreach"], group["fused"] = (False, True) if fused else (None, None)
+

@@ -157,8 +157,34 @@ def test_a_run_resumes_in_another_precision(tmp_path):
     assert resumed.precision.dtype == torch.bfloat16
     history = fit(resumed, 2, out_dir=tmp_path, resume=True, progress=False)
     assert history.steps == [0, 1] and resumed.G_AB.layers[1].weight.dtype == torch.float32
+    assert all(group["fused"] for opt in resumed.optimizers.values() for group in opt.param_groups)
     again = CycleGANTrainer(tiny_cyclegan(pool_size=2), tiny_domains(), device="cpu")
     assert fit(again, 3, out_dir=tmp_path, resume=True, progress=False).steps == [0, 1, 2]
+    # float32 steps with the classic loop again, though the bf16 checkpoint's groups said "fused"
+    assert not any(group["fused"] for opt in again.optimizers.values() for group in opt.param_groups)
+
+
+def test_fused_adam_is_the_same_update_to_rounding():
+    """The mixed precisions' fused Adam step and the classic loop agree to float32 rounding, and the
+    switch goes both ways."""
+    from gancolor.train.precision import fuse_adam
+
+    start = torch.randn(64, 32, 4, 4, generator=torch.Generator().manual_seed(0))
+    results = []
+    for fused in (False, True):
+        weight = torch.nn.Parameter(start.clone())
+        optimizer = torch.optim.Adam([weight], lr=2e-4, betas=(0.5, 0.999))
+        fuse_adam(optimizer, fused)
+        grads = torch.Generator().manual_seed(1)
+        for _ in range(5):
+            weight.grad = torch.randn(weight.shape, generator=grads)
+            optimizer.step()
+        assert optimizer.param_groups[0]["fused"] is (True if fused else None)
+        results.append(weight.detach())
+    assert not torch.equal(start, results[0])
+    torch.testing.assert_close(results[1], results[0], rtol=0, atol=1e-6)
+    fuse_adam(optimizer, False)
+    assert optimizer.param_groups[0]["fused"] is None and optimizer.param_groups[0]["foreach"] is None
 
 
 def test_the_float16_code_path_checkpoints_the_scalers(tmp_path):
