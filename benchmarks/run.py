@@ -3,7 +3,10 @@
     python benchmarks/run.py            # or: make bench
 
 Measured (median of repeats, after a warm-up):
-- pix2pix training step (GAN mode: one D and one G update) at 64x64, batch 16, and 256x256, batch 1;
+- pix2pix training steps (GAN mode: one D and one G update) in fp32, bf16 and bf16 + channels_last,
+  for the default colorizer and the reference-sized one, beside the reference implementation when
+  ``--reference-networks`` (or $GANCOLOR_REFERENCE_NETWORKS) names its networks.py
+  (benchmarks/train_speed.py);
 - ``gancolor colorize`` (benchmarks/colorize_speed.py): a 12-megapixel (4000x3000) JPEG step by step
   (decode, L, predict, RGB, encode), the whole command against ``import torch`` alone, peak RSS per
   pixel at 12, 36 and 144 megapixels, and a folder of 100 photos with and without overlapping.
@@ -14,39 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
 from colorize_speed import colorize_rows
+from train_speed import step_rows
 
 RESULTS = Path(__file__).with_name("results.md")
-
-
-def _median_seconds(fn, repeats: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def train_step_seconds(image_size: int, batch_size: int, repeats: int) -> float:
-    """Median seconds of one GAN training step of the default colorizer."""
-    from gancolor.train import ColorizationTrainer, ColorizeConfig
-
-    images = torch.randint(0, 256, (max(batch_size, 4), 3, image_size, image_size), dtype=torch.uint8,
-                           generator=torch.Generator().manual_seed(0))
-    trainer = ColorizationTrainer(ColorizeConfig(image_size=image_size, batch_size=batch_size), images,
-                                  device="cpu")
-    step = iter(range(10**9))
-    return _median_seconds(lambda: trainer.train_step(next(step)), repeats)
 
 
 def _machine() -> str:
@@ -68,14 +47,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print only, do not update results.md")
+    parser.add_argument("--reference-networks", type=Path,
+                        default=os.environ.get("GANCOLOR_REFERENCE_NETWORKS") or None,
+                        help="models/networks.py of a pytorch-CycleGAN-and-pix2pix checkout")
     args = parser.parse_args()
 
     machine = _machine()
     rows = []
-    small = train_step_seconds(64, 16, args.repeats)
-    rows.append(("training step, GAN, 64x64, batch 16", f"{small * 1000:.0f} ms"))
-    large = train_step_seconds(256, 1, args.repeats)
-    rows.append(("training step, GAN, 256x256, batch 1", f"{large * 1000:.0f} ms"))
+    rows.extend(step_rows(args.reference_networks, args.repeats))
     colorize_repeats = max(3, args.repeats // 2)
     rows.extend(colorize_rows(colorize_repeats))
 
