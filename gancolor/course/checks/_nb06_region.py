@@ -85,24 +85,18 @@ def feathered_blend(student: Callable) -> None:
     black = np.zeros((_HEIGHT, _WIDTH), np.uint8)
     far = np.abs(original.astype(int) - stylized).max()
 
-    out = _run(student, original, stylized, black, 8.0, "mask all black")
-    if np.abs(out.astype(int) - stylized).max() <= 1 < far:
-        raise ExerciseFailed("with an all-black mask your blend returned the stylized photo: the mask is "
-                             "inverted (white = stylize, black = leave the photo as it was)")
-    expect_true(np.abs(out.astype(int) - original).max() <= 1,
-                "with an all-black mask (stylize nowhere) the output should be the original photo",
-                expected="the original, to uint8 rounding",
-                got=f"pixels up to {np.abs(out.astype(int) - original).max()} away from it")
-
-    out = _run(student, original, stylized, black + 255, 8.0, "mask all white")
-    if np.abs(out.astype(int) - original).max() <= 1 < far:
-        raise ExerciseFailed("with an all-white mask your blend returned the original photo: the mask is "
-                             "inverted (white = stylize)")
-    expect_true(np.abs(out.astype(int) - stylized).max() <= 1,
-                "with an all-white mask (stylize everywhere) the output should be the stylized photo",
-                expected="the stylized photo, to uint8 rounding",
-                got=f"pixels up to {np.abs(out.astype(int) - stylized).max()} away from it",
-                hint="the mask is 0..255: as a weight it must be a fraction in [0, 1]")
+    cases = [("black", 0, "nowhere", original, stylized, "the original photo", None),
+             ("white", 255, "everywhere", stylized, original, "the stylized photo",
+              "the mask is 0..255: as a weight it must be a fraction in [0, 1]")]
+    for colour, value, where, wanted, opposite, name, hint in cases:
+        out = _run(student, original, stylized, black + value, 8.0, f"mask all {colour}")
+        if np.abs(out.astype(int) - opposite).max() <= 1 < far:
+            raise ExerciseFailed(f"with an all-{colour} mask your blend returned the other photo: the mask "
+                                 "is inverted (white = stylize, black = leave the photo as it was)")
+        error = np.abs(out.astype(int) - wanted).max()
+        expect_true(error <= 1, f"with an all-{colour} mask (stylize {where}) the output should be {name}",
+                    expected=f"{name}, to uint8 rounding", got=f"pixels up to {error} away from it",
+                    hint=hint)
 
     _partial(student, original, stylized)
     _edge(student, original, stylized)
