@@ -1,4 +1,5 @@
-"""Checks of notebook 06, CycleGAN style transfer: the cycle-consistency loss and the image pool.
+"""Checks of notebook 06, CycleGAN style transfer: the cycle-consistency loss, the image pool, and (in
+:mod:`gancolor.course.checks._nb06_region`) 6.3, the feathered blend of region-controlled style.
 
 6.1 runs the student's ``cycle_consistency_loss(G_AB, G_BA, real_a, real_b)`` with two small,
 different, nonlinear generators, so that the order in which they are applied, the image each
@@ -41,8 +42,9 @@ from gancolor.course.checks._framework import (
     show_number,
     tensors_close,
 )
+from gancolor.course.checks._nb06_region import feathered_blend  # 6.3 (its own module: a separate topic)
 
-__all__ = ["cycle_consistency_loss", "image_pool"]
+__all__ = ["cycle_consistency_loss", "image_pool", "feathered_blend"]
 
 
 def _scalar(value: object, what: str) -> torch.Tensor:
