@@ -15,17 +15,18 @@ check = checks.training_step
 
 
 def reference(G, D, opt_g, opt_d, real_batch, z):  # noqa: N803
-    """Notebook 02, section 4."""
+    """Notebook 02's step (section 4), as a loop over the two updates, D's first."""
     fake = G(z)
-    loss_d = losses.discriminator_loss(D(real_batch), D(fake.detach()), kind="nonsaturating")
-    opt_d.zero_grad()
-    loss_d.backward()
-    opt_d.step()
-    loss_g = losses.generator_loss(D(fake), kind="nonsaturating")
-    opt_g.zero_grad()
-    loss_g.backward()
-    opt_g.step()
-    return loss_d.item(), loss_g.item()
+    updates = [(opt_d, lambda: losses.discriminator_loss(D(real_batch), D(fake.detach()))),
+               (opt_g, lambda: losses.generator_loss(D(fake)))]
+    out = []
+    for optimizer, loss_of in updates:
+        optimizer.zero_grad()
+        loss = loss_of()
+        loss.backward()
+        optimizer.step()
+        out.append(loss.item())
+    return tuple(out)
 
 
 def separate_backwards(G, D, opt_g, opt_d, real_batch, z):  # noqa: N803
