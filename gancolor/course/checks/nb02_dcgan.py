@@ -34,8 +34,10 @@ from gancolor.course.checks._framework import (
     first_mistake,
     tensors_close,
 )
+from gancolor.course.checks.nb02_collapse import collapsed_runs
+from gancolor.course.checks.nb02_training_step import training_step
 
-__all__ = ["generator_block", "dcgan_discriminator", "gradient_penalty"]
+__all__ = ["generator_block", "dcgan_discriminator", "gradient_penalty", "training_step", "collapsed_runs"]
 
 # Two computations agree when they differ by less than this (float32, values of order 1).
 _ATOL = 1e-4

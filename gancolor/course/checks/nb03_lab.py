@@ -30,8 +30,9 @@ from gancolor.course.checks._framework import (
     expect_true,
     first_mistake,
 )
+from gancolor.course.checks.nb03_design import coarsest_ab
 
-__all__ = ["srgb_to_linear", "xyz_to_lab", "rgb_to_lab", "normalize_lab"]
+__all__ = ["srgb_to_linear", "xyz_to_lab", "rgb_to_lab", "normalize_lab", "coarsest_ab"]
 
 # The constants of the notebook (and of scikit-image).
 _KNEE = 0.04045  # sRGB decoding: the linear segment is at and below this value
