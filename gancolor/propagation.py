@@ -41,8 +41,8 @@ import torch.nn.functional as F
 from gancolor.color import denormalize_lightness
 from gancolor.data.hint_maps import generator_input
 
-__all__ = ["levin_weights", "levin_affinity", "levin_propagate", "propagate_hints", "hint_prior", "prior_generator_input",
-           "PRIOR_SCALE"]
+__all__ = ["levin_weights", "levin_affinity", "levin_propagate", "propagate_hints", "hint_prior",
+           "prior_generator_input", "PRIOR_SCALE"]
 
 #: Default size of the propagation behind a hint model's prior, as a fraction of the working size.
 PRIOR_SCALE = 0.5

@@ -274,9 +274,9 @@ def propagate_confident(L: torch.Tensor, ab: torch.Tensor, spread: torch.Tensor,
 
         c_r (U(r) - m(r)) + lambda (U(r) - sum_s w_rs U(s)) = 0,      c_r = 1 / (1 + (spread_r / s)^2)
 
-    where m is the matched ab, ``spread`` its disagreement between the k matches (s: its median)
-    (at least 1 ab unit) and lambda = ``strength``: confident matches stay, doubtful ones take their neighbours' colour
-    within the same region. One sparse solve (the same matrix for a and b).
+    where m is the matched ab, ``spread`` its disagreement between the k matches (s: its median,
+    at least 1 ab unit) and lambda = ``strength``: confident matches stay, doubtful ones take their
+    neighbours' colour within the same region. One sparse solve (the same matrix for a and b).
     Inputs: ``L`` (h, w) in [0, 100]; ``ab`` (2, h, w); ``spread`` (h, w) >= 0. Returns ab (2, h, w).
     """
     import scipy.sparse
