@@ -32,8 +32,8 @@ from gancolor.infer.full_resolution import DEFAULT_INFERENCE_SIZE, render_full_r
 from gancolor.infer.user_hints import Hint
 from gancolor.metrics import psnr
 
-__all__ = ["REFINED", "SMOOTHED", "GlobalTint", "half_pairs", "exemplar_methods", "evaluate_exemplar", "format_exemplar_table",
-           "exemplar_report"]
+__all__ = ["REFINED", "SMOOTHED", "GlobalTint", "half_pairs", "exemplar_methods", "evaluate_exemplar",
+           "format_exemplar_table", "exemplar_report"]
 
 #: The name of the refined method in the tables.
 REFINED = "refined (multi-scale, 16-NN)"

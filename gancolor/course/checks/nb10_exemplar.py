@@ -38,8 +38,8 @@ __all__ = ["remap_luminance", "nearest_ab"]
 # 10.1 luminance remapping
 # --------------------------------------------------------------------------------------
 
-_REMAP_HINT = ("mu and sigma of each map (.mean(), .std()); return sigma_t / sigma_r * (L_ref - mu_r) + mu_t: "
-               "the reference moved to the target's statistics, with the reference's shape")
+_REMAP_HINT = ("mu and sigma of each map (.mean(), .std()); return sigma_t / sigma_r * (L_ref - mu_r) "
+               "+ mu_t: the reference moved to the target's statistics, with the reference's shape")
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -56,8 +56,8 @@ def _remap_mistakes(ref: torch.Tensor, target: torch.Tensor) -> list[Mistake]:
     return [
         (lambda: s_r / s_t * (target - mu_t) + mu_r,
          "you remapped the target to the reference's statistics; it is the reference that moves, so that "
-         "its lightness can be compared with the target's", "return a map of L_ref's shape: sigma_t / sigma_r "
-         "* (L_ref - mu_r) + mu_t"),
+         "its lightness can be compared with the target's",
+         "return a map of L_ref's shape: sigma_t / sigma_r * (L_ref - mu_r) + mu_t"),
         (lambda: s_r / s_t * (ref - mu_r) + mu_t,
          "the ratio of deviations is upside down: sigma_r / sigma_t instead of sigma_t / sigma_r",
          "the remapped reference must have the target's spread: multiply by sigma_t / sigma_r"),
