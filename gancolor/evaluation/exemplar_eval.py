@@ -113,7 +113,7 @@ def evaluate_exemplar(methods: Mapping[str, MethodFactory], photos: Mapping[str,
 
 
 def _batch(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None]
+    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None]  # (a copy: photos may be read-only)
 
 
 def format_exemplar_table(results: Mapping[str, Mapping]) -> str:

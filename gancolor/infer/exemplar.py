@@ -179,7 +179,7 @@ class Reference:
         if size != (height, width):
             rgb = np.asarray(Image.fromarray(np.asarray(rgb)).resize(size[::-1], Image.Resampling.BILINEAR,
                                                                      reducing_gap=2.0))
-        lab = rgb_to_lab(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0)
+        lab = rgb_to_lab(torch.from_numpy(np.array(rgb)).permute(2, 0, 1).float() / 255.0)  # (a small copy)
         return cls(L=lab[0], ab=lab[1:])
 
 
