@@ -10,8 +10,9 @@ val photos), scored at full size as ``gancolor colorize --reference`` renders th
 Methods (``gancolor evaluate --task exemplar``): the gray photo; a **global tint**, the reference's
 mean ab applied everywhere (:class:`GlobalTint`, the baseline a reference method must beat); the
 automatic colorizer, which ignores the reference; Welsh et al. 2002; the refined matching
-(:class:`gancolor.infer.exemplar.ExemplarColorizer`); and the refined matching regularised along
-the lightness edges with Levin et al. 2004's affinities (measured, not kept as the default).
+(:class:`gancolor.infer.exemplar.ExemplarColorizer`, the default); and two variants of it that were
+measured and not kept: multi-scale features, and regularisation along the lightness edges with Levin
+et al. 2004's affinities.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from gancolor.infer.full_resolution import DEFAULT_INFERENCE_SIZE, render_full_r
 from gancolor.infer.user_hints import Hint
 from gancolor.metrics import psnr
 
-__all__ = ["REFINED", "SMOOTHED", "GlobalTint", "half_pairs", "exemplar_methods", "evaluate_exemplar",
-           "format_exemplar_table", "exemplar_report"]
+__all__ = ["REFINED", "MULTISCALE", "SMOOTHED", "GlobalTint", "half_pairs", "exemplar_methods",
+           "evaluate_exemplar", "format_exemplar_table", "exemplar_report"]
 
 #: The name of the refined method in the tables.
-REFINED = "refined (multi-scale, 16-NN)"
+REFINED = "refined (16 nearest of 1024)"
+MULTISCALE = "refined + multi-scale features"
 SMOOTHED = "refined + Levin regularisation"
 #: Builds a method from its colour reference photo ((H, W, 3) uint8).
 MethodFactory = Callable[[np.ndarray], PhotoColorizer]
@@ -84,6 +86,7 @@ def exemplar_methods(automatic: PhotoColorizer | None = None) -> dict[str, Metho
         "global tint (mean ab)": lambda reference: GlobalTint(Reference.from_rgb(reference)),
         "Welsh 2002": lambda reference: ExemplarColorizer(Reference.from_rgb(reference), method="welsh"),
         REFINED: lambda reference: ExemplarColorizer(Reference.from_rgb(reference)),
+        MULTISCALE: lambda reference: ExemplarColorizer(Reference.from_rgb(reference), features="multiscale"),
         SMOOTHED: lambda reference: ExemplarColorizer(Reference.from_rgb(reference), strength=1.0),
     }
     if automatic is not None:

@@ -15,16 +15,17 @@ removes the ambiguity. Welsh, Ashikhmin & Mueller 2002, "Transferring color to g
 4. **matching** -- each target pixel takes the chrominance ab of the sample whose features are
    nearest (:func:`match_ab`: an exhaustive search in torch, chunked so memory stays bounded).
 
-Further (:class:`ExemplarColorizer` with ``method="refined"``, the default): richer features
-(:func:`multiscale_features`: lightness, local means and standard deviations at three scales, so a
-pixel is matched by what surrounds it too), 1024 samples instead of 200, and the mean ab of the 16
-nearest samples instead of the one nearest (less noise, fewer wild colours). On the train and val
-real photos (``gancolor evaluate --task exemplar --split val`` and ``train``) this gains about 1.2 dB
-over Welsh et al.; two more ideas were measured there and **not** kept, as they did not help:
+Further (:class:`ExemplarColorizer` with ``method="refined"``, the default): 1024 samples instead
+of 200 and the mean ab of the 16 nearest samples instead of the one nearest (a soft match: less
+noise, fewer wild colours). Settings were chosen on the train and val real photos (rocket,
+motorcycle, chelsea; each half coloured from the other, :mod:`gancolor.evaluation.exemplar_eval`):
+this gains 1.4 dB over Welsh et al. there. Measured there and **not** kept, as they did not help:
+richer features (``features="multiscale"``, :func:`multiscale_features`: L with local means and
+deviations at 3, 9 and 27 px, -0.2 dB; with windows (5,), (3, 9) or (5, 15) -0.1 to -0.3 dB),
 spatial regularisation of the matches along the lightness edges with Levin et al. 2004's affinities
-(:func:`propagate_confident`, ``strength`` > 0: -0.01 to -0.08 dB; it stays available), and the
-encoder features of the shipped L1 colorizer's U-Net added to the features (-0.2 dB: that encoder
-learnt 64-px crops, not correspondences). The model card has the figures on the held-out photos.
+(:func:`propagate_confident`, ``strength`` > 0: 0.0 to -0.1 dB), and the encoder features of the
+shipped L1 colorizer's U-Net added to the features (-0.2 dB: that encoder learnt 64-px crops, not
+correspondences). The model card has the figures on the held-out test photos.
 
 Photos of any size: both photos are matched at a working size (long side ``inference_size``), and
 the target's ab is upsampled onto its own full-resolution lightness as every colorizer does
@@ -49,6 +50,7 @@ from gancolor.infer.full_resolution import DEFAULT_INFERENCE_SIZE, render_full_r
 from gancolor.infer.user_hints import Hint
 
 __all__ = [
+    "FEATURES",
     "METHODS",
     "ExemplarColorizer",
     "Reference",
@@ -68,7 +70,7 @@ METHODS = ("welsh", "refined")
 #: Welsh et al.'s neighbourhood (px) for the texture statistic, and their number of samples.
 WELSH_WINDOW = 5
 WELSH_SAMPLES = 200
-#: The refined method's neighbourhoods (px), samples, neighbours and share of constrained pixels.
+#: The multi-scale features' neighbourhoods (px); the refined method's samples, neighbours, regularisation.
 REFINED_WINDOWS = (3, 9, 27)
 REFINED_SAMPLES = 1024
 REFINED_NEIGHBOURS = 16
@@ -164,6 +166,10 @@ def match_ab(target: torch.Tensor, samples: torch.Tensor, sample_ab: torch.Tenso
     return torch.cat(ab_out, 1), torch.cat(spread_out)
 
 
+#: The pixel descriptions :class:`ExemplarColorizer` can match on, by name.
+FEATURES = {"welsh": welsh_features, "multiscale": multiscale_features}
+
+
 @dataclass(frozen=True)
 class Reference:
     """A colour reference photo at the working size: ``L`` (h, w) in [0, 100] and ``ab`` (2, h, w)."""
@@ -202,10 +208,12 @@ class ExemplarColorizer:
     Attributes:
         reference: the colour photo whose colours the targets take.
         method: ``"welsh"`` (the paper: (L, std 5 x 5), 200 jittered samples, nearest sample) or
-            ``"refined"`` (:func:`multiscale_features`, 1024 samples, mean of the 16 nearest).
+            ``"refined"`` (the same features, 1024 samples, mean ab of the 16 nearest).
         inference_size: long side (px) of the working size at which pixels are matched.
         seed: seed of the jittered samples (the same photo always gets the same colours).
         samples, neighbours: the method's settings (None = the method's default).
+        features: ``"welsh"`` (:func:`welsh_features`, the default of both methods) or ``"multiscale"``
+            (:func:`multiscale_features`: measured, it did not help).
         strength: > 0 regularises the matches along the lightness edges (:func:`propagate_confident`);
             None = the method's default (0: measured, it did not help).
     """
@@ -217,11 +225,14 @@ class ExemplarColorizer:
     samples: int | None = None
     neighbours: int | None = None
     strength: float | None = None
+    features: str = "welsh"
     takes_hints: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; choose from {', '.join(METHODS)}")
+        if self.features not in FEATURES:
+            raise ValueError(f"unknown features {self.features!r}; choose from {', '.join(FEATURES)}")
 
     def _settings(self) -> tuple[int, int, float]:  # samples, neighbours, strength
         welsh = self.method == "welsh"
@@ -230,9 +241,9 @@ class ExemplarColorizer:
         strength = self.strength if self.strength is not None else (0.0 if welsh else REFINED_STRENGTH)
         return samples, neighbours, strength
 
-    def features(self, L: torch.Tensor) -> torch.Tensor:  # noqa: N803
-        """The method's features of lightness ``L`` (h, w): (C, h, w)."""
-        return welsh_features(L) if self.method == "welsh" else multiscale_features(L)
+    def describe(self, L: torch.Tensor) -> torch.Tensor:  # noqa: N803
+        """The features of lightness ``L`` (h, w): (C, h, w)."""
+        return FEATURES[self.features](L)
 
     def transfer_ab(self, L: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """The reference's colours for a target of lightness ``L`` (h, w) in [0, 100]: ab (2, h, w).
@@ -245,9 +256,9 @@ class ExemplarColorizer:
         ref_L = remap_luminance(self.reference.L, L)  # noqa: N806
         height, width = ref_L.shape
         index = jittered_samples(height, width, count, self.seed)
-        samples = self.features(ref_L).flatten(1)[:, index]
+        samples = self.describe(ref_L).flatten(1)[:, index]
         sample_ab = self.reference.ab.flatten(1)[:, index]
-        ab, spread = match_ab(self.features(L).flatten(1), samples, sample_ab, k)
+        ab, spread = match_ab(self.describe(L).flatten(1), samples, sample_ab, k)
         ab = ab.reshape(2, *L.shape)
         if strength <= 0.0:
             return ab

@@ -92,11 +92,12 @@ def test_propagation_keeps_confident_matches_and_fills_doubtful_ones():
     assert float(out[0, 2, 17]) == pytest.approx(40, abs=2)
 
 
-@pytest.mark.parametrize("method", ["welsh", "refined"])
-def test_colours_follow_the_reference_at_full_resolution(method):
+@pytest.mark.parametrize(("method", "options"), [("welsh", {}), ("refined", {}),
+                                                 ("refined", {"features": "multiscale", "strength": 1.0})])
+def test_colours_follow_the_reference_at_full_resolution(method, options):
     reference = Reference.from_rgb(_two_tone(48, 64, seed=1))
     target = _two_tone(101, 157, seed=2)[:, ::-1].copy()  # mirrored: red on the left now
-    colorizer = ExemplarColorizer(reference, method=method, inference_size=64)
+    colorizer = ExemplarColorizer(reference, method=method, inference_size=64, **options)
     out = colorizer.colorize_image(target)
     assert out.shape == target.shape and out.dtype == np.uint8
     ab = _ab(out)
@@ -115,9 +116,11 @@ def test_a_gray_target_and_a_large_reference_work():
     assert ExemplarColorizer(reference, method="welsh").colorize_image(gray).shape == (40, 30, 3)
 
 
-def test_unknown_method_is_refused():
+def test_unknown_method_or_features_are_refused():
     with pytest.raises(ValueError, match="welsh"):
         ExemplarColorizer(Reference.from_rgb(_two_tone(8, 8)), method="magic")
+    with pytest.raises(ValueError, match="multiscale"):
+        ExemplarColorizer(Reference.from_rgb(_two_tone(8, 8)), features="magic")
 
 
 def test_bad_references_are_one_line_errors_naming_the_file(tmp_path):
