@@ -24,8 +24,8 @@ richer features (``features="multiscale"``, :func:`multiscale_features`: L with 
 deviations at 3, 9 and 27 px, -0.2 dB; with windows (5,), (3, 9) or (5, 15) -0.1 to -0.3 dB),
 spatial regularisation of the matches along the lightness edges with Levin et al. 2004's affinities
 (:func:`propagate_confident`, ``strength`` > 0: 0.0 to -0.1 dB), and the encoder features of the
-shipped L1 colorizer's U-Net added to the features (-0.2 dB: that encoder learnt 64-px crops, not
-correspondences). The model card has the figures on the held-out test photos.
+shipped L1 colorizer's U-Net added to Welsh's (``features="unet"``, :func:`unet_features`: -0.4 dB;
+that encoder learnt to colour 64-px crops, not to find correspondences). The model card has the figures on the held-out test photos.
 
 Photos of any size: both photos are matched at a working size (long side ``inference_size``), and
 the target's ab is upsampled onto its own full-resolution lightness as every colorizer does
@@ -35,6 +35,7 @@ the target's ab is upsampled onto its own full-resolution lightness as every col
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ __all__ = [
     "propagate_confident",
     "reference_colorizer",
     "remap_luminance",
+    "unet_features",
     "welsh_features",
 ]
 
@@ -166,8 +168,46 @@ def match_ab(target: torch.Tensor, samples: torch.Tensor, sample_ab: torch.Tenso
     return torch.cat(ab_out, 1), torch.cat(spread_out)
 
 
+#: Encoder levels of the shipped colorizer's U-Net used by :func:`unet_features`, and their weight.
+UNET_LEVELS = 3
+UNET_WEIGHT = 3.0
+
+
+def unet_features(L: torch.Tensor) -> torch.Tensor:  # noqa: N803
+    """Welsh et al.'s features plus what a network trained in this course sees: the first
+    :data:`UNET_LEVELS` encoder levels of the shipped automatic colorizer's U-Net
+    (:func:`gancolor.infer.colorizer.load_colorizer`), upsampled to (h, w), each level scaled to a
+    mean standard deviation of :data:`UNET_WEIGHT` lightness units over the image (each image to its
+    own spread, as the luminance remapping does for L).
+
+    Inputs: ``L`` (h, w) in [0, 100]. Returns (2 + channels, h, w).
+    """
+    from gancolor.color import normalize_lightness
+    from gancolor.infer.full_resolution import pad_for
+    from gancolor.models.unet import run_encoder
+
+    generator = _shipped_generator()
+    height, width = L.shape
+    x = pad_for(generator, normalize_lightness(L.float())[None, None])
+    with torch.no_grad():
+        levels = run_encoder(generator.encoder[:UNET_LEVELS], x)
+    scaled = []
+    for level in levels:  # (1, C, H / 2^i, W / 2^i) -> (C, h, w)
+        level = F.interpolate(level, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        level = level[0, :, :height, :width]
+        scaled.append(level * (UNET_WEIGHT / (level.flatten(1).std(1).mean() + 1e-6)))
+    return torch.cat([welsh_features(L), *scaled])
+
+
+@functools.cache
+def _shipped_generator() -> torch.nn.Module:
+    from gancolor.infer.colorizer import load_colorizer
+
+    return load_colorizer().generator
+
+
 #: The pixel descriptions :class:`ExemplarColorizer` can match on, by name.
-FEATURES = {"welsh": welsh_features, "multiscale": multiscale_features}
+FEATURES = {"welsh": welsh_features, "multiscale": multiscale_features, "unet": unet_features}
 
 
 @dataclass(frozen=True)
@@ -212,8 +252,9 @@ class ExemplarColorizer:
         inference_size: long side (px) of the working size at which pixels are matched.
         seed: seed of the jittered samples (the same photo always gets the same colours).
         samples, neighbours: the method's settings (None = the method's default).
-        features: ``"welsh"`` (:func:`welsh_features`, the default of both methods) or ``"multiscale"``
-            (:func:`multiscale_features`: measured, it did not help).
+        features: ``"welsh"`` (:func:`welsh_features`, the default of both methods), ``"multiscale"``
+            (:func:`multiscale_features`) or ``"unet"`` (:func:`unet_features`): measured, they did
+            not help.
         strength: > 0 regularises the matches along the lightness edges (:func:`propagate_confident`);
             None = the method's default (0: measured, it did not help).
     """

@@ -93,7 +93,8 @@ def test_propagation_keeps_confident_matches_and_fills_doubtful_ones():
 
 
 @pytest.mark.parametrize(("method", "options"), [("welsh", {}), ("refined", {}),
-                                                 ("refined", {"features": "multiscale", "strength": 1.0})])
+                                                 ("refined", {"features": "multiscale", "strength": 1.0}),
+                                                 ("refined", {"features": "unet"})])
 def test_colours_follow_the_reference_at_full_resolution(method, options):
     reference = Reference.from_rgb(_two_tone(48, 64, seed=1))
     target = _two_tone(101, 157, seed=2)[:, ::-1].copy()  # mirrored: red on the left now
