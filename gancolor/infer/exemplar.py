@@ -25,7 +25,8 @@ deviations at 3, 9 and 27 px, -0.2 dB; with windows (5,), (3, 9) or (5, 15) -0.1
 spatial regularisation of the matches along the lightness edges with Levin et al. 2004's affinities
 (:func:`propagate_confident`, ``strength`` > 0: 0.0 to -0.1 dB), and the encoder features of the
 shipped L1 colorizer's U-Net added to Welsh's (``features="unet"``, :func:`unet_features`: -0.4 dB;
-that encoder learnt to colour 64-px crops, not to find correspondences). The model card has the figures on the held-out test photos.
+that encoder learnt to colour 64-px crops, not to find correspondences). The model card has the
+figures on the held-out test photos.
 
 Photos of any size: both photos are matched at a working size (long side ``inference_size``), and
 the target's ab is upsampled onto its own full-resolution lightness as every colorizer does
@@ -341,6 +342,8 @@ def propagate_confident(L: torch.Tensor, ab: torch.Tensor, spread: torch.Tensor,
     from gancolor.propagation import levin_affinity  # (scipy)
 
     height, width = L.shape
+    if height * width < 2:  # a single pixel has no neighbours to agree with
+        return ab
     scale = spread.flatten().median().clamp(min=_MIN_SPREAD_SCALE)
     confidence = (1.0 / (1.0 + (spread / scale) ** 2)).double().flatten().numpy()
     affinity = levin_affinity(L.double().numpy())  # (n, n): row r holds w_rs
