@@ -41,8 +41,8 @@ import torch.nn.functional as F
 from gancolor.color import denormalize_lightness
 from gancolor.data.hint_maps import generator_input
 
-__all__ = ["levin_weights", "levin_propagate", "propagate_hints", "hint_prior", "prior_generator_input",
-           "PRIOR_SCALE"]
+__all__ = ["levin_weights", "levin_affinity", "levin_propagate", "propagate_hints", "hint_prior",
+           "prior_generator_input", "PRIOR_SCALE"]
 
 #: Default size of the propagation behind a hint model's prior, as a fraction of the working size.
 PRIOR_SCALE = 0.5
@@ -80,6 +80,25 @@ def levin_weights(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
     return weights, valid
 
 
+def levin_affinity(L: np.ndarray) -> scipy.sparse.csr_matrix:  # noqa: N803
+    """The affinities of Eq. 2 as a sparse matrix W (n, n), n = H x W pixels in row-major order: row r
+    holds w_rs at r's neighbours s (:func:`levin_weights`) and sums to 1.
+
+    Inputs: ``L`` (H, W) lightness in [0, 100]. ``I - W`` is the operator of Eq. 1.
+    """
+    height, width = np.shape(L)
+    weights, valid = levin_weights(L)
+    index = np.arange(height * width).reshape(height, width)
+    rows, cols, values = [], [], []
+    for k, (dy, dx) in enumerate(_OFFSETS):
+        rows.append(index[valid[k]])
+        cols.append(index[valid[k]] + dy * width + dx)
+        values.append(weights[k][valid[k]])
+    n = height * width
+    return scipy.sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                                   shape=(n, n))
+
+
 def levin_propagate(L: np.ndarray, hint_ab: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: N803
     """Spread hint colours over the image (Levin et al. 2004): one sparse solve for both channels.
 
@@ -94,20 +113,9 @@ def levin_propagate(L: np.ndarray, hint_ab: np.ndarray, mask: np.ndarray) -> np.
     if not fixed.any():
         return np.zeros((2, height, width))
     n = height * width
-    weights, valid = levin_weights(L)
-    index = np.arange(n).reshape(height, width)
-    free = ~fixed
-    rows, cols, values = [index[free]], [index[free]], [np.ones(int(free.sum()))]
-    for k, (dy, dx) in enumerate(_OFFSETS):
-        use = valid[k] & free
-        rows.append(index[use])
-        cols.append(index[use] + dy * width + dx)
-        values.append(-weights[k][use])
-    rows.append(index[fixed])
-    cols.append(index[fixed])
-    values.append(np.ones(int(fixed.sum())))
-    matrix = scipy.sparse.csc_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    free = scipy.sparse.diags((~fixed).ravel().astype(np.float64))
+    # Rows without a hint: U(r) - sum_s w_rs U(s) = 0; rows with one: U(r) = hint(r).
+    matrix = (scipy.sparse.identity(n, format="csc") - free @ levin_affinity(L)).tocsc()
     rhs = np.where(fixed[None], hints, 0.0).reshape(2, n).T  # (n, 2)
     solution = scipy.sparse.linalg.splu(matrix).solve(np.ascontiguousarray(rhs))
     return solution.T.reshape(2, height, width)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from gancolor.color import lab_to_rgb
 from gancolor.errors import CheckpointError
 
 
@@ -86,3 +87,20 @@ def write_test_video(path: Path, fps: Fraction = Fraction(24), audio: bool = Fal
             out.mux(sound.encode(None))
     return path
 
+
+# -- exemplar colorization ---------------------------------------------------------------------
+
+def lab_photo(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:  # noqa: N803
+    """(H, W, 3) uint8 of the Lab planes (H, W)."""
+    lab = torch.from_numpy(np.stack([L, a, b]).astype(np.float64))
+    return (lab_to_rgb(lab) * 255).round().byte().permute(1, 2, 0).numpy()
+
+
+def two_tone_photo(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """A photo whose colour follows lightness and texture: dark, textured blue on the left half and
+    bright, flat red on the right ((H, W, 3) uint8): exemplar colorization's test scene."""
+    rng = np.random.default_rng(seed)
+    L = np.where(np.arange(width)[None] < width // 2, 30 + rng.normal(0, 6, (height, width)), 75.0)  # noqa: N806
+    a = np.where(np.arange(width)[None] < width // 2, 10.0, 60.0) * np.ones((height, 1))
+    b = np.where(np.arange(width)[None] < width // 2, -50.0, 40.0) * np.ones((height, 1))
+    return lab_photo(np.clip(L, 0, 100), a, b)

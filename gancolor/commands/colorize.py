@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                           help="colorizer file (default: the shipped L1 model; with --hints: the hint model)")
     colorize.add_argument("--hints", type=Path, default=None,
                           help='JSON colour hints, [{"x": 120, "y": 80, "color": "#ff0000"}, ...]')
+    colorize.add_argument("--reference", type=Path, default=None,
+                          help="a colour photo whose colours the inputs take (exemplar colorization)")
     colorize.add_argument("--size", type=WORKING_SIZE, default=None, help="long side (px) the model sees")
     colorize.add_argument("--device", type=device_name, default="cpu")
     colorize.add_argument("--temperature", type=TEMPERATURE, default=None,
@@ -53,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
     photos = [path for path in args.inputs if path not in videos]
     if videos and args.hints is not None:
         raise UserError(f"{videos[0]}: --hints colour photos; a video takes no hints")
+    if args.reference is not None:  # exemplar colorization: gancolor.infer.exemplar
+        from gancolor.commands.files import convert_files
+        from gancolor.infer.exemplar import reference_colorizer
+
+        colorizer = reference_colorizer(args.reference, args.size, videos=videos, hints=args.hints,
+                                        checkpoint=args.checkpoint)
+        return convert_files(photos, args.out, colorizer.colorize_image, verb="colorized", pixel_limit=False)
     status = 0
     if photos:
         status = colorize_files(photos, args.out, checkpoint=args.checkpoint, size=args.size,

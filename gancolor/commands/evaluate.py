@@ -23,7 +23,8 @@ __all__ = ["add_parser", "run", "report"]
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``gancolor evaluate`` to ``subparsers``; returns its parser."""
     evaluate = subparsers.add_parser("evaluate", help="held-out metrics of trained models and baselines")
-    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask", "video"],
+    evaluate.add_argument("--task", default="colorize", choices=["colorize", "stylize", "multitask", "video",
+                                                                    "exemplar"],
                           help="what the checkpoints do (default: colorize)")
     evaluate.add_argument("--checkpoint", type=Path, action="append", default=None,
                           help="model file; repeat to compare (default: the shipped models of the task; "
@@ -58,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         return _evaluate_multitask(args)
     if args.task == "video":
         return _evaluate_video(args)
+    if args.task == "exemplar":  # each half of real photos coloured from the other half as reference
+        from gancolor.evaluation.exemplar_eval import exemplar_report
+
+        print(exemplar_report(args.split, as_json=args.json))
+        return 0
     if args.data == "photos":
         return _evaluate_photos(args)
     return _evaluate_colorizers(args)

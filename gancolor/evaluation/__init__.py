@@ -6,6 +6,8 @@
   hints for hint models (``gancolor evaluate``).
 - :mod:`gancolor.evaluation.photo_eval` -- colorizers on whole held-out real photos at 512 px
   (``gancolor evaluate --data photos``).
+- :mod:`gancolor.evaluation.exemplar_eval` -- exemplar colorization on real photos, each half
+  coloured from the other, against a global tint (``gancolor evaluate --task exemplar``).
 - :mod:`gancolor.evaluation.stylizer_eval` -- a stylizer against the true other season.
 - :mod:`gancolor.evaluation.multitask_eval` -- both heads of a multi-task model against the
   single-task models.

@@ -8,6 +8,8 @@
   the one-encoder, two-head model: colour and winter from one gray photo.
 - :mod:`gancolor.infer.user_hints` -- a user's colour hints (:class:`~gancolor.infer.user_hints.Hint`),
   their hint maps and the JSON hint file of ``gancolor colorize --hints``.
+- :mod:`gancolor.infer.exemplar` -- :class:`~gancolor.infer.exemplar.ExemplarColorizer`, colours
+  from a colour reference photo (Welsh et al. 2002 and a refined matching), ``colorize --reference``.
 - :mod:`gancolor.infer.full_resolution` -- what they share: the working size, padding to a size the
   network takes, and bringing a small prediction back onto the full-resolution photo.
 

@@ -390,6 +390,8 @@ def prepare(words: list[str], cwd: Path) -> list[Path]:
             outputs.append(cwd / word)
         elif previous == "--hints" and word.endswith(".json"):
             (cwd / word).write_text(hints_example(), encoding="utf-8")
+        elif previous == "--reference":  # exemplar colorization: a colour reference photo
+            make_photo(cwd / word)
         elif (REPO / word.split("/")[0]).exists() and "/" in word and not (cwd / word.split("/")[0]).exists():
             (cwd / word.split("/")[0]).symlink_to(REPO / word.split("/")[0])  # repository files it names
         elif word in ("solutions", "notebooks"):

@@ -47,6 +47,7 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb07_multitask",
     "nb08_hints",
     "nb09_video",
+    "nb10_exemplar",
 )
 
 __all__ = [
