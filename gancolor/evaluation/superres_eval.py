@@ -91,7 +91,7 @@ def evaluate_superres_photos(model: SuperResolver, photos: Mapping[str, np.ndarr
                    "model": model.upscale_image(small, factor)}
         target = torch.from_numpy(truth).permute(2, 0, 1)[None].float() / 255
         for name, out in outputs.items():
-            pred = torch.from_numpy(np.ascontiguousarray(out)).permute(2, 0, 1)[None].float() / 255
+            pred = torch.from_numpy(np.array(out)).permute(2, 0, 1)[None].float() / 255
             per_method[name].append(score_images(pred, target))
     return {name: {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
             for name, scores in per_method.items()}
