@@ -47,6 +47,7 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb07_multitask",
     "nb08_hints",
     "nb09_video",
+    "nb11_superres",
 )
 
 __all__ = [
