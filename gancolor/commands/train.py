@@ -150,7 +150,8 @@ def _add_perceptual_option(parser: argparse.ArgumentParser) -> None:
 def _add_superres_options(superres: argparse.ArgumentParser) -> None:
     """The options of ``gancolor train superres`` beyond the common ones (--image-size: the
     high-resolution crop)."""
-    superres.add_argument("--scale", type=int, default=None, choices=[2, 4], help="upscaling factor (default 2)")
+    superres.add_argument("--scale", type=int, default=None, choices=[2, 4],
+                          help="upscaling factor (default 2)")
     superres.add_argument("--gan", action="store_true", help="add pix2pix's PatchGAN (default: L1 only)")
     superres.add_argument("--width", type=_WIDTH, default=None, help="U-Net width of the first layer")
     superres.add_argument("--depth", type=int_in(1, 10), default=None, help="U-Net down-sampling steps")
@@ -441,7 +442,7 @@ def _train_superres(args: argparse.Namespace) -> int:
     from gancolor.data import load_embedded
     from gancolor.evaluation.scores import format_table
     from gancolor.evaluation.superres_eval import evaluate_superres
-    from gancolor.infer.superres import load_superres
+    from gancolor.infer.upscaler import load_superres
 
     val = load_embedded("val", size=config.image_size)
     print(f"validation (embedded val split, {config.image_size // config.scale} -> {config.image_size} px):")

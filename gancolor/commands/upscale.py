@@ -1,5 +1,5 @@
 """``gancolor colorize --upscale 2|4``: a small gray photo coloured and enlarged by a
-super-resolution colorizer (:mod:`gancolor.infer.superres`), over files and folders."""
+super-resolution colorizer (:mod:`gancolor.infer.upscaler`), over files and folders."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gancolor.errors import UserError
 if TYPE_CHECKING:
     import numpy as np
 
-    from gancolor.infer.superres import SuperResolver
+    from gancolor.infer.upscaler import SuperResolver
 
 __all__ = ["upscale_files"]
 
@@ -23,11 +23,12 @@ def upscale_files(args: argparse.Namespace) -> int:
 
     for given, what in ((args.hints, "--hints"), (args.temperature, "--temperature"), (args.size, "--size")):
         if given is not None:
-            raise UserError(f"{what} does not go with --upscale (the super-resolution colorizer takes neither)")
+            raise UserError(f"{what} does not go with --upscale "
+                            "(the super-resolution colorizer takes neither)")
     loaded: list[SuperResolver] = []
 
     def load() -> None:
-        from gancolor.infer.superres import load_superres
+        from gancolor.infer.upscaler import load_superres
 
         loaded.append(load_superres(args.checkpoint, device=args.device))
         try:

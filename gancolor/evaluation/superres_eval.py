@@ -20,9 +20,12 @@ from gancolor.color import lab_normalized_to_rgb
 from gancolor.data import lab_batch
 from gancolor.evaluation.scores import score_images
 from gancolor.infer.colorizer import DEFAULT_AUTOMATIC, Colorizer, default_checkpoint, load_colorizer
-from gancolor.infer.superres import SuperResolver
+from gancolor.infer.upscaler import SuperResolver
 
-__all__ = ["evaluate_superres", "evaluate_superres_photos", "shrink_gray", "bicubic_lightness"]
+#: The methods compared, in table order.
+METHODS = ("bicubic gray", "bicubic + colorizer", "model")
+
+__all__ = ["METHODS", "evaluate_superres", "evaluate_superres_photos", "shrink_gray", "bicubic_lightness"]
 
 
 def bicubic_lightness(L_small: torch.Tensor, factor: int) -> torch.Tensor:  # noqa: N803
@@ -41,18 +44,20 @@ def _upscale(model: SuperResolver, L_small: torch.Tensor, factor: int) -> torch.
 
 @torch.no_grad()
 def evaluate_superres(model: SuperResolver, images: torch.Tensor, factor: int | None = None,
-                      colorizer: Colorizer | None = None, batch_size: int = 64) -> dict[str, dict[str, float]]:
+                      colorizer: Colorizer | None = None, batch_size: int = 64
+                      ) -> dict[str, dict[str, float]]:
     """PSNR, SSIM, colourfulness of the methods (module docstring) on ``images`` (N, 3, H, W) uint8,
     H and W multiples of ``factor`` (default: the model's scale); ``colorizer`` defaults to the
     shipped default (L1) colorizer that `gancolor colorize` uses. Returns {method: scores}."""
     factor = factor or model.scale
     colorizer = colorizer or load_colorizer(default_checkpoint(DEFAULT_AUTOMATIC))
-    outputs: dict[str, list[torch.Tensor]] = {"bicubic gray": [], "bicubic + colorizer": [], "model": []}
+    outputs: dict[str, list[torch.Tensor]] = {name: [] for name in METHODS}
     for start in range(0, len(images), batch_size):
         L_n, _ = lab_batch(images[start:start + batch_size])  # noqa: N806
         L_small = F.avg_pool2d(L_n, factor)  # noqa: N806
         L_big = bicubic_lightness(L_small, factor)  # noqa: N806
-        outputs["bicubic gray"].append(lab_normalized_to_rgb(L_big, torch.zeros_like(L_big).repeat(1, 2, 1, 1)))
+        no_colour = torch.zeros_like(L_big).repeat(1, 2, 1, 1)
+        outputs["bicubic gray"].append(lab_normalized_to_rgb(L_big, no_colour))
         outputs["bicubic + colorizer"].append(colorizer.colorize_lab(L_big))
         lab_n = _upscale(model, L_small, factor)
         outputs["model"].append(lab_normalized_to_rgb(lab_n[:, :1], lab_n[:, 1:]))
@@ -73,7 +78,8 @@ def shrink_gray(rgb: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
     return truth, unit_to_uint8(lab_to_rgb(lab)[0]).permute(1, 2, 0).numpy()
 
 
-def evaluate_superres_photos(model: SuperResolver, photos: Mapping[str, np.ndarray], factor: int | None = None,
+def evaluate_superres_photos(model: SuperResolver, photos: Mapping[str, np.ndarray],
+                             factor: int | None = None,
                              colorizer: Colorizer | None = None) -> dict[str, dict[str, float]]:
     """The same three methods on whole photos {name: (H, W, 3) uint8}, each shrunk by ``factor`` and
     brought back (the baseline with the colorizer's own photo path, :meth:`Colorizer.colorize_image`).
@@ -82,7 +88,7 @@ def evaluate_superres_photos(model: SuperResolver, photos: Mapping[str, np.ndarr
 
     factor = factor or model.scale
     colorizer = colorizer or load_colorizer(default_checkpoint(DEFAULT_AUTOMATIC))
-    per_method: dict[str, list[dict[str, float]]] = {"bicubic gray": [], "bicubic + colorizer": [], "model": []}
+    per_method: dict[str, list[dict[str, float]]] = {name: [] for name in METHODS}
     for rgb in photos.values():
         truth, small = shrink_gray(rgb, factor)
         size = (truth.shape[1], truth.shape[0])

@@ -39,7 +39,7 @@ def feature_distances(features: Features, pred: torch.Tensor, target: torch.Tens
                          f"and {tuple(target.shape)}")
     with torch.no_grad():
         wanted = [f.detach() for f in features(target)]
-    return [(got - want).pow(2).mean() for got, want in zip(features(pred), wanted)]
+    return [(got - want).pow(2).mean() for got, want in zip(features(pred), wanted, strict=True)]
 
 
 def perceptual_loss(features: Features, pred: torch.Tensor, target: torch.Tensor,
@@ -53,7 +53,7 @@ def perceptual_loss(features: Features, pred: torch.Tensor, target: torch.Tensor
     weights = [1.0] * len(distances) if weights is None else list(weights)
     if len(weights) != len(distances):
         raise ValueError(f"{len(weights)} weights for {len(distances)} feature layers")
-    return sum(w * d for w, d in zip(weights, distances))
+    return sum(w * d for w, d in zip(weights, distances, strict=True))
 
 
 def lab_perceptual_loss(features: Features, L_pred: torch.Tensor, ab_pred: torch.Tensor,  # noqa: N803

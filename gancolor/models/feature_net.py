@@ -80,6 +80,6 @@ def load_feature_net(path: str | Path | None = None, direction: str = "AtoB",
     ``direction`` generator; raises :class:`~gancolor.errors.CheckpointError` (one line) for a bad file."""
     path = Path(path) if path is not None else default_feature_weights()
     blob = read_model_file(path, STYLIZER_FORMAT)
-    generator = build_generator((blob.get("generators") or {}).get(direction), {"ResnetGenerator": ResnetGenerator},
-                                path, name=direction)
+    record = (blob.get("generators") or {}).get(direction)
+    generator = build_generator(record, {"ResnetGenerator": ResnetGenerator}, path, name=direction)
     return FeatureNet(generator).to(device)

@@ -79,7 +79,8 @@ def preset(task: str, name: str) -> Preset:
 
 
 def _config_class(task: str) -> type:
-    return {"colorize": ColorizeConfig, "superres": SuperResConfig, "cyclegan": CycleGANConfig, "multitask": MultiTaskConfig}[task]
+    return {"colorize": ColorizeConfig, "superres": SuperResConfig, "cyclegan": CycleGANConfig,
+            "multitask": MultiTaskConfig}[task]
 
 
 def preset_config(task: str, name: str, num_examples: int, **overrides: Any) -> tuple[Any, int]:

@@ -91,7 +91,7 @@ class SuperResTrainer(ColorizationTrainer):
 def export_superres(trainer: SuperResTrainer, path: str | os.PathLike, half: bool = True,
                     tile: int | None = None) -> Path:
     """Write the generator as a super-resolution file for
-    :func:`gancolor.infer.superres.load_superres`, atomically: the generator, the training config,
+    :func:`gancolor.infer.upscaler.load_superres`, atomically: the generator, the training config,
     the steps done, ``scale`` and ``tile`` (the input tile side in px inference works in; default
     4 x the training input). Returns the path."""
     config = trainer.config

@@ -25,7 +25,7 @@ def loss(kind: str = "right"):
             with torch.no_grad():
                 wanted = features(target)
         total = 0
-        maps = list(zip(features(pred), wanted))
+        maps = list(zip(features(pred), wanted, strict=True))
         if kind == "last":
             maps = maps[-1:]
         for got, want in maps:
@@ -71,7 +71,8 @@ def shuffle(kind: str = "right"):
         if kind == "nearest":
             return x[:, :c].repeat_interleave(r, dim=2).repeat_interleave(r, dim=3)
         if kind == "split":
-            return x.reshape(n, r, r, c, height, width).permute(0, 3, 4, 1, 5, 2).reshape(n, c, height * r, width * r)
+            split = x.reshape(n, r, r, c, height, width)
+            return split.permute(0, 3, 4, 1, 5, 2).reshape(n, c, height * r, width * r)
         y = x.reshape(n, c, r, r, height, width)
         if kind == "no_permute":
             return y.reshape(n, c, height * r, width * r)

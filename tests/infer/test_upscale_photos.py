@@ -1,4 +1,4 @@
-"""Super-resolution colorization of photos of any size (gancolor.infer.superres) and its evaluation."""
+"""Super-resolution colorization of photos of any size (gancolor.infer.upscaler) and its evaluation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from helpers import smooth_photo
 
 from gancolor.errors import CheckpointError, UserError
-from gancolor.infer.superres import SuperResolver, load_superres
+from gancolor.infer.upscaler import SuperResolver, load_superres
 from gancolor.models.upsampling import UpsamplingGenerator
 
 

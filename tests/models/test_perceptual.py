@@ -1,4 +1,5 @@
-"""The perceptual loss (gancolor.losses.perceptual) and its frozen feature network (gancolor.models.feature_net)."""
+"""The perceptual loss (gancolor.losses.perceptual) and its frozen feature network
+(gancolor.models.feature_net)."""
 
 from __future__ import annotations
 

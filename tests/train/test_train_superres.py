@@ -13,7 +13,8 @@ from gancolor.train.superres import SuperResConfig, SuperResTrainer, export_supe
 
 
 def _images(n: int = 4, size: int = 32) -> torch.Tensor:
-    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    gen = torch.Generator().manual_seed(0)
+    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=gen)
 
 
 def _config(**kw) -> SuperResConfig:
@@ -32,7 +33,7 @@ def test_batch_has_a_small_input_and_large_targets():
 
 @pytest.mark.parametrize("gan", [False, True])
 def test_the_pix2pix_step_trains_it_and_the_file_loads(tmp_path: Path, gan: bool):
-    from gancolor.infer.superres import load_superres
+    from gancolor.infer.upscaler import load_superres
 
     trainer = SuperResTrainer(_config(l1_only=not gan, perceptual=0.5 if gan else 0.0), _images())
     history = fit(trainer, 2, progress=False)

@@ -48,7 +48,8 @@ _PERCEPTUAL_HINT = ("run both images through features (a list of maps, one per l
 
 
 class _TinyFeatures(nn.Module):
-    """Three conv + ReLU layers, seeded, frozen: (N, 3, H, W) -> [(N, 4, H, W), (N, 6, H/2, W/2), (N, 8, H/4, W/4)]."""
+    """Three conv + ReLU layers, seeded, frozen:
+    (N, 3, H, W) -> [(N, 4, H, W), (N, 6, H/2, W/2), (N, 8, H/4, W/4)]."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,7 +73,7 @@ class _TinyFeatures(nn.Module):
 
 def _perceptual_mistakes(features: _TinyFeatures, pred: torch.Tensor, target: torch.Tensor) -> list[Mistake]:
     def per_layer(distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
-        return [distance(a, b) for a, b in zip(features(pred), features(target))]
+        return [distance(a, b) for a, b in zip(features(pred), features(target), strict=True)]
 
     return [
         (lambda: (pred - target).pow(2).mean(),
@@ -97,7 +98,8 @@ def _perceptual_mistakes(features: _TinyFeatures, pred: torch.Tensor, target: to
 
 @exercise("11.1", "the perceptual loss", hint=_PERCEPTUAL_HINT)
 def perceptual_loss(student_fn: Callable) -> None:
-    """``student_fn(features, pred (N, 3, H, W), target (N, 3, H, W)) -> scalar``: Σ_j mean((φ_j(ŷ) - φ_j(y))²)."""
+    """``student_fn(features, pred (N, 3, H, W), target (N, 3, H, W)) -> scalar``:
+    Σ_j mean((φ_j(ŷ) - φ_j(y))²)."""
     __tracebackhide__ = True
     features = _TinyFeatures()
     gen = torch.Generator().manual_seed(1)
@@ -136,11 +138,12 @@ _SHUFFLE_HINT = ("split the channels as (C, r, r), so x is (N, C, r, r, H, W); m
 def _shuffle_mistakes(x: torch.Tensor, r: int) -> list[Mistake]:
     n, channels, height, width = x.shape
     c = channels // (r * r)
+    big = (n, c, height * r, width * r)
     return [
-        (lambda: x.reshape(n, r, r, c, height, width).permute(0, 3, 4, 1, 5, 2).reshape(n, c, height * r, width * r),
-         "you split the channels as (r, r, C): channel k of the output is made of channels k r² .. k r² + r² - 1 "
-         "of the input, so the split is (C, r, r)", "x.reshape(N, C, r, r, H, W)"),
-        (lambda: x.reshape(n, c, r, r, height, width).permute(0, 1, 4, 3, 5, 2).reshape(n, c, height * r, width * r),
+        (lambda: x.reshape(n, r, r, c, height, width).permute(0, 3, 4, 1, 5, 2).reshape(big),
+         "you split the channels as (r, r, C): channel k of the output is made of channels "
+         "k r² .. k r² + r² - 1 of the input, so the split is (C, r, r)", "x.reshape(N, C, r, r, H, W)"),
+        (lambda: x.reshape(n, c, r, r, height, width).permute(0, 1, 4, 3, 5, 2).reshape(big),
          "the row and column offsets are swapped: in each group the first r is the row (down), the second "
          "the column (across)", "permute to (N, C, H, r_row, W, r_col)"),
         (lambda: x.reshape(n, c, r, r, height, width).reshape(n, c, height * r, width * r),

@@ -72,7 +72,7 @@ class SuperResolver:
         return out
 
     def _run_padded(self, L_n: torch.Tensor) -> torch.Tensor:  # noqa: N803
-        """The generator on L_n (N, 1, h, w) reflect-padded to its size multiple, cropped back to s h x s w."""
+        """The generator on L_n (N, 1, h, w) reflect-padded to its size multiple, cropped to s h x s w."""
         height, width = L_n.shape[-2:]
         multiple = self.generator.size_multiple
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
