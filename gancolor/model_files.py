@@ -35,6 +35,7 @@ __all__ = [
     "HINT_INPUTS",
     "PRIOR_HINT_INPUTS",
     "STYLIZER_FORMAT",
+    "SUPERRES_FORMAT",
     "FORMAT_VERSION",
     "KNOWN_FORMATS",
     "ModelFormat",
@@ -48,6 +49,7 @@ COLORIZER_FORMAT = "gancolor.colorizer"
 STYLIZER_FORMAT = "gancolor.stylizer"
 MULTITASK_FORMAT = "gancolor.multitask"
 TEMPORAL_FORMAT = "gancolor.temporal"
+SUPERRES_FORMAT = "gancolor.superres"
 #: A colorizer generator's input channels, as recorded in its file ("inputs"; absent = PLAIN_INPUTS).
 PLAIN_INPUTS = ("L",)
 HINT_INPUTS = ("L", "hint_a", "hint_b", "hint_mask")
@@ -86,6 +88,9 @@ KNOWN_FORMATS: dict[str, ModelFormat] = {
     TEMPORAL_FORMAT: ModelFormat(
         "temporal colorizer", "load it with gancolor.video.load_temporal",
         "the temporal.pt exported next to it"),
+    SUPERRES_FORMAT: ModelFormat(
+        "super-resolution colorizer", "use it with `gancolor colorize --upscale`",
+        "the superres.pt exported next to it"),
 }
 
 

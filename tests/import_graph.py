@@ -10,7 +10,7 @@ The parts, lowest first (a part may import itself and the parts it lists)::
 
     core        gancolor (__init__), errors, runtime, io_utils, color, imageio
     data        gancolor.data.*
-    models      models.*, losses, metrics.*, ab_classes, propagation, flow, model_files, toys, viz
+    models      models.*, losses.*, metrics.*, ab_classes, propagation, flow, model_files, toys, viz
     train       gancolor.train.*                         (beside infer; neither imports the other)
     infer       gancolor.infer.*                         (the trained models applied to files)
     evaluation  gancolor.evaluation.*                    (may use infer, never train)
@@ -53,6 +53,7 @@ _PARTS: dict[str, str] = {
     "gancolor.data": "data",
     "gancolor.models.": "models",
     "gancolor.models": "models",
+    "gancolor.losses.": "models",
     "gancolor.losses": "models",
     "gancolor.metrics.": "models",
     "gancolor.metrics": "models",

@@ -46,11 +46,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                "default: the shipped temporal model")
     colorize.add_argument("--frames", action="store_true",
                           help="videos: write numbered PNG frames into OUT/NAME/ instead of a video file")
+    colorize.add_argument("--upscale", type=int, choices=[2, 4], default=None,
+                          help="colour a small gray photo at 2x or 4x its size (super-resolution colorizer)")
     return colorize
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gancolor colorize`` as parsed by :func:`add_parser`; returns the exit status."""
+    if getattr(args, "upscale", None):
+        from gancolor.commands.upscale import upscale_files
+
+        return upscale_files(args)
     videos = [path for path in args.inputs if is_video(Path(path))]
     photos = [path for path in args.inputs if path not in videos]
     if videos and args.hints is not None:

@@ -233,6 +233,8 @@ def _convert(source: Path, target: Path | UserError, read: Future | UserError | 
 def _write(target: Path, result: np.ndarray, alpha: np.ndarray | None, pixels: int,
            budget: _PixelBudget) -> None:
     """Write ``result`` (with the source's ``alpha``) to ``target``; the photo's pixels leave ``budget``."""
+    if alpha is not None and alpha.shape != result.shape[:2]:  # an enlarged photo: its alpha too
+        alpha = np.asarray(Image.fromarray(alpha).resize(result.shape[1::-1], Image.Resampling.BICUBIC))
     try:
         write_image(target, result, alpha=alpha)
     finally:

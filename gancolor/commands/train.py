@@ -52,6 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
     _add_colorize_options(_add_task(tasks, "colorize", "colorizer.pt",
                                     "pix2pix colorization: U-Net L -> ab, PatchGAN on (L, ab)"))
+    _add_superres_options(_add_task(tasks, "superres", "superres.pt",
+                                    "super-resolution colorization: small gray L -> L and ab at 2x/4x"))
     _add_cyclegan_options(_add_task(tasks, "cyclegan", "stylizer.pt",
                                     "CycleGAN: unpaired translation A <-> B (ResNet G, LSGAN)"))
     _add_multitask_options(_add_task(tasks, "multitask", "multitask.pt",
@@ -136,6 +138,26 @@ def _add_colorize_options(colorize: argparse.ArgumentParser) -> None:
                           help="normalisation in G and D (default: batch; instance suits batch size 1)")
     colorize.add_argument("--inference-size", type=WORKING_SIZE, default=None,
                           help="long side (px) at which photos are colorized (default: 4 x image size)")
+    _add_perceptual_option(colorize)
+
+
+def _add_perceptual_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--perceptual", type=_WEIGHT, default=None,
+                        help="weight of the perceptual (feature) loss beside L1, features of the shipped "
+                             "stylizer's encoder (Johnson et al. 2016; default 0 = off)")
+
+
+def _add_superres_options(superres: argparse.ArgumentParser) -> None:
+    """The options of ``gancolor train superres`` beyond the common ones (--image-size: the
+    high-resolution crop)."""
+    superres.add_argument("--scale", type=int, default=None, choices=[2, 4],
+                          help="upscaling factor (default 2)")
+    superres.add_argument("--gan", action="store_true", help="add pix2pix's PatchGAN (default: L1 only)")
+    superres.add_argument("--width", type=_WIDTH, default=None, help="U-Net width of the first layer")
+    superres.add_argument("--depth", type=int_in(1, 10), default=None, help="U-Net down-sampling steps")
+    superres.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
+                          help="with --data embedded: the photo crops, the scenes, or both (default)")
+    _add_perceptual_option(superres)
 
 
 def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
@@ -371,7 +393,7 @@ def _train_colorize(args: argparse.Namespace) -> int:
                    hint_max_size=args.hint_sizes[1] if args.hint_sizes else None,
                    classify=args.classify or None, hue_jitter=args.hue_jitter,
                    rebalance_lambda=args.rebalance_lambda,
-                   temperature=args.temperature)
+                   temperature=args.temperature, perceptual=args.perceptual)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "colorize", **options)
         images, _ = load_images(args.data, split="train", size=settings.image_size, source=args.source)
@@ -396,6 +418,35 @@ def _train_colorize(args: argparse.Namespace) -> int:
                                       hints=5 if config.hints else 0)
         print("validation (embedded val split" + (", 5 simulated hints" if config.hints else "") + "):")
         print(format_table(results))
+    return 0
+
+
+def _train_superres(args: argparse.Namespace) -> int:
+    """``gancolor train superres``: train, export ``superres.pt``, print validation metrics beside
+    bicubic upscaling then the shipped colorizer."""
+    from gancolor.train.superres import SuperResTrainer, export_superres
+
+    options = dict(scale=args.scale, width=args.width, depth=args.depth, perceptual=args.perceptual,
+                   l1_only=False if args.gan else None)
+    with _processes(args) as device:
+        settings = _read_settings(args, "superres", **options)
+        images, _ = load_images(args.data, split="train", size=settings.image_size, source=args.source)
+        config, steps = settings.config(len(images))
+        trainer = _build(SuperResTrainer, config, images, device=device)
+        model_path = _fit_and_export(
+            trainer, steps, args, lambda out: export_superres(trainer, out / "superres.pt"),
+            f"a x{config.scale} super-resolution colorizer on {len(images)} images ({args.data})",
+            preview=_preview_images(args, images, config.image_size))
+    if model_path is None or args.data != "embedded":
+        return 0
+    from gancolor.data import load_embedded
+    from gancolor.evaluation.scores import format_table
+    from gancolor.evaluation.superres_eval import evaluate_superres
+    from gancolor.infer.upscaler import load_superres
+
+    val = load_embedded("val", size=config.image_size)
+    print(f"validation (embedded val split, {config.image_size // config.scale} -> {config.image_size} px):")
+    print(format_table(evaluate_superres(load_superres(model_path), val.images)))
     return 0
 
 
@@ -480,6 +531,7 @@ def _train_temporal(args: argparse.Namespace) -> int:
 #: ``gancolor train TASK``: what runs each task.
 _TASKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "colorize": _train_colorize,
+    "superres": _train_superres,
     "cyclegan": _train_cyclegan,
     "multitask": _train_multitask,
     "temporal": _train_temporal,

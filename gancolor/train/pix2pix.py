@@ -42,6 +42,7 @@ from gancolor.data import lab_batch
 from gancolor.data.hint_maps import HINT_CHANNELS, generator_input, sample_hints
 from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES, discriminator_loss, generator_loss, l1_loss
+from gancolor.losses.perceptual import lab_perceptual_loss
 from gancolor.model_files import (
     COLORIZER_FORMAT,
     HINT_INPUTS,
@@ -51,6 +52,7 @@ from gancolor.model_files import (
     write_model_file,
 )
 from gancolor.models import PatchDiscriminator, UNetGenerator
+from gancolor.models.feature_net import load_feature_net
 from gancolor.models.patchgan import check_crop_size
 from gancolor.propagation import prior_generator_input
 from gancolor.runtime import pick_device, seed_everything
@@ -104,6 +106,9 @@ class ColorizeConfig(TrainConfig):
     classify: bool = False
     rebalance_lambda: float = 0.5
     temperature: float = 0.38
+    # Perceptual loss (Johnson et al. 2016): G also minimises `perceptual` x the feature distance of
+    # its colours to the true ones through the frozen gancolor.models.feature_net (0 = off).
+    perceptual: float = 0.0
 
     def omitted(self) -> set[str]:
         """Besides the speed options, the hint settings without ``hints`` (and the prior's without
@@ -118,6 +123,8 @@ class ColorizeConfig(TrainConfig):
             omitted.update(_CLASSIFY_KEYS)
         if not self.hue_jitter:
             omitted.add("hue_jitter")
+        if not self.perceptual:
+            omitted.add("perceptual")
         return omitted
 
 
@@ -166,23 +173,33 @@ class ColorizationTrainer(Trainer):
         G(x) is detached: this loss trains D only (G gets its own objective from the updated D).
         """
         L = batch["L"]  # noqa: N806
+        L_fake = fakes.get("L", L)  # noqa: N806  (a super-resolution G outputs L too)
         real_logits = nets.D(torch.cat([L, batch["ab"]], dim=1))  # D(x, y): (B, 1, h, w) patches
-        fake_logits = nets.D(torch.cat([L, fakes["ab"].detach()], dim=1))  # D(x, G(x))
+        fake_logits = nets.D(torch.cat([L_fake.detach(), fakes["ab"].detach()], dim=1))  # D(x, G(x))
         loss_d = discriminator_loss(real_logits, fake_logits, kind=self.config.gan_loss)
         return loss_d, {"d": loss_d}
 
     def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
         """G: min_G L_cGAN(G, D) + λ L_L1(G), D only a critic; L1 alone for ``l1_only``, and
-        Zhang et al.'s class-rebalanced cross-entropy over the ab bins for ``classify``."""
-        fake_ab, real_ab = fakes["ab"], batch["ab"]
+        Zhang et al.'s class-rebalanced cross-entropy over the ab bins for ``classify``; plus
+        ``perceptual`` x Johnson et al.'s feature loss when set. A G that outputs L too
+        (super-resolution) has L1 on its L beside the L1 on ab."""
+        fake_ab, real_ab, L = fakes["ab"], batch["ab"], batch["L"]  # noqa: N806
         if self.config.classify:
             loss_cl = classification_loss(fake_ab, real_ab, self.class_weights)
             return loss_cl, {"g_cl": loss_cl}
+        L_fake = fakes.get("L", L)  # noqa: N806
         loss_l1 = l1_loss(fake_ab, real_ab)  # E ||y - G(x)||_1
-        if self.config.l1_only:
-            return loss_l1, {"g_l1": loss_l1}
-        loss_gan = generator_loss(nets.D(torch.cat([batch["L"], fake_ab], dim=1)), kind=self.config.gan_loss)
-        return loss_gan + self.config.lambda_l1 * loss_l1, {"g_gan": loss_gan, "g_l1": loss_l1}
+        if "L" in fakes:
+            loss_l1 = loss_l1 + l1_loss(L_fake, L)
+        loss, terms = loss_l1, {"g_l1": loss_l1}
+        if not self.config.l1_only:
+            loss_gan = generator_loss(nets.D(torch.cat([L_fake, fake_ab], dim=1)), kind=self.config.gan_loss)
+            loss, terms = loss_gan + self.config.lambda_l1 * loss_l1, {"g_gan": loss_gan, "g_l1": loss_l1}
+        if self.features is not None:  # Σ_j ||φ_j(G(x)) - φ_j(y)||² / (C_j H_j W_j)
+            loss_perc = lab_perceptual_loss(self.features, L_fake, fake_ab, L, real_ab)
+            loss, terms = loss + self.config.perceptual * loss_perc, {**terms, "g_perc": loss_perc}
+        return loss, terms
 
     @property
     def updates(self) -> tuple[Update, ...]:
@@ -209,11 +226,9 @@ class ColorizationTrainer(Trainer):
         self.uses_prior = config.hints and config.hint_prior != "none"
         in_channels = (HINT_CHANNELS + 2 if self.uses_prior else HINT_CHANNELS) if config.hints else 1
         self.bins = gamut_bins() if config.classify else None
-        self.G = UNetGenerator(in_channels=in_channels, out_channels=len(self.bins) if config.classify else 2,
-                               width=config.width, depth=config.depth,
-                               max_width=config.max_width, norm=config.norm, dropout=config.dropout,
-                               output="logits" if config.classify else
-                               "residual" if self.uses_prior else "tanh")
+        self.G = self.build_generator(in_channels)
+        #: The frozen feature network of the perceptual loss (None without ``perceptual``).
+        self.features = load_feature_net(device=self.device) if config.perceptual else None
         #: Zhang et al.'s class weights w (Q,) from the training set's colours (classify only).
         self.class_weights = self._class_weights() if config.classify else None
         if config.image_size % self.G.size_multiple:
@@ -231,6 +246,15 @@ class ColorizationTrainer(Trainer):
             self.modules["D"] = self.D
             self.optimizers["D"] = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
         self._prepare(precision)
+
+    def build_generator(self, in_channels: int) -> torch.nn.Module:
+        """G: the U-Net of the config (a subclass may build another generator)."""
+        config = self.config
+        return UNetGenerator(in_channels=in_channels, out_channels=len(self.bins) if config.classify else 2,
+                             width=config.width, depth=config.depth,
+                             max_width=config.max_width, norm=config.norm, dropout=config.dropout,
+                             output="logits" if config.classify else
+                             "residual" if self.uses_prior else "tanh")
 
     def _class_weights(self) -> torch.Tensor:
         """w (Q,) of Zhang et al. (Eq. 4) from the colours of up to 512 evenly spaced training images."""
@@ -309,6 +333,8 @@ def _check_settings(config: ColorizeConfig, images: torch.Tensor) -> None:
         raise ValueError("hint_prior needs hints=True (a prior spreads the hints)")
     if not 0.0 <= config.hue_jitter <= 1.0:
         raise ValueError(f"hue_jitter is a probability in [0, 1]; got {config.hue_jitter}")
+    if config.perceptual < 0 or (config.perceptual and config.classify):
+        raise ValueError(f"perceptual is a weight >= 0, without classify; got {config.perceptual}")
     if config.classify and (config.hints or not 0.0 <= config.rebalance_lambda <= 1.0
                             or not config.temperature > 0):
         raise ValueError("classify needs hints=False, 0 <= rebalance_lambda <= 1 and temperature > 0")

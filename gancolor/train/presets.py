@@ -21,6 +21,7 @@ from typing import Any
 from gancolor.train.colour_and_style import MultiTaskConfig
 from gancolor.train.cyclegan import CycleGANConfig
 from gancolor.train.pix2pix import ColorizeConfig
+from gancolor.train.superres import SuperResConfig
 
 __all__ = ["PRESET_NAMES", "Preset", "preset", "preset_config"]
 
@@ -53,6 +54,10 @@ _PRESETS: dict[str, dict[str, Preset]] = {
         "tiny": Preset(steps=3000),
         "full": Preset(overrides=_PIX2PIX_FULL, epochs=200),
     },
+    "superres": {
+        "tiny": Preset(steps=3000),
+        "full": Preset(overrides=_PIX2PIX_FULL, epochs=200),
+    },
     "cyclegan": {
         "tiny": Preset(steps=6000),
         "full": Preset(overrides=_CYCLEGAN_FULL, epochs=200, decay_epochs=100),
@@ -74,7 +79,8 @@ def preset(task: str, name: str) -> Preset:
 
 
 def _config_class(task: str) -> type:
-    return {"colorize": ColorizeConfig, "cyclegan": CycleGANConfig, "multitask": MultiTaskConfig}[task]
+    return {"colorize": ColorizeConfig, "superres": SuperResConfig, "cyclegan": CycleGANConfig,
+            "multitask": MultiTaskConfig}[task]
 
 
 def preset_config(task: str, name: str, num_examples: int, **overrides: Any) -> tuple[Any, int]:

@@ -48,6 +48,7 @@ _NOTEBOOK_MODULES: tuple[str, ...] = (
     "nb08_hints",
     "nb09_video",
     "nb10_exemplar",
+    "nb11_superres",
 )
 
 __all__ = [
