@@ -21,10 +21,11 @@ def upscale_files(args: argparse.Namespace) -> int:
     ``args.checkpoint``, if given, is the super-resolution colorizer file. Returns the exit status."""
     from gancolor.commands.files import convert_files
 
-    for given, what in ((args.hints, "--hints"), (args.temperature, "--temperature"), (args.size, "--size")):
+    for given, what in ((args.hints, "--hints"), (args.temperature, "--temperature"), (args.size, "--size"),
+                        (getattr(args, "reference", None), "--reference")):
         if given is not None:
             raise UserError(f"{what} does not go with --upscale "
-                            "(the super-resolution colorizer takes neither)")
+                            "(the super-resolution colorizer takes none of them)")
     loaded: list[SuperResolver] = []
 
     def load() -> None:

@@ -55,6 +55,7 @@ def test_upscale_bad_input_is_one_line_each_and_nothing_half_written(tmp_path, t
 @pytest.mark.parametrize("args, needle", [
     (["--upscale", "3"], "invalid choice"),
     (["--upscale", "2", "--hints", "h.json"], "--hints does not go with --upscale"),
+    (["--upscale", "2", "--reference", "ref.png"], "--reference does not go with --upscale"),
     (["--upscale", "2", "--checkpoint", "missing.pt"], "missing.pt"),
 ])
 def test_upscale_refuses_in_one_line(tmp_path, capsys, args, needle):
