@@ -134,8 +134,11 @@ class InceptionClassifier:
 
     def logits(self, images: torch.Tensor, batch_size: int = 50, progress: bool = True) -> np.ndarray:
         """Logits (N, 1008) float64 of ``images`` (N, 3, H, W), float in [0, 1] or uint8, any size."""
-        pool3 = self.features.extract(images, batch_size, progress).astype(np.float64)  # (N, 2048)
-        return pool3 @ self.weight.T + self.bias  # fc(pool3)
+        return self.logits_from_features(self.features.extract(images, batch_size, progress))
+
+    def logits_from_features(self, pool3: np.ndarray) -> np.ndarray:
+        """Logits (N, 1008) float64 from pool3 features (N, 2048), e.g. those FID already computed."""
+        return np.asarray(pool3, dtype=np.float64) @ self.weight.T + self.bias  # fc(pool3)
 
 
 def inception_score(
