@@ -171,6 +171,12 @@ def _run_student(student_fn: Callable, b: Batch, G: _Generator, D: ConditionalD,
             raise ExerciseFailed("on the second step D's loss had no gradient: D is still frozen "
                                  "(requires_grad off) from G's update of the first step",
                                  hint="switch D's gradients back on after G's update") from error
+        if "does not require grad" in str(error) and any(isinstance(e, tuple) and e[0] == "D"
+                                                         for e in events[start:]):
+            raise ExerciseFailed("G's loss has no gradient to follow: the generated colours were detached "
+                                 "(or computed without a graph) in G's loss too",
+                                 hint="only D's loss sees the colours cut off from G; G learns through "
+                                      "D's verdict on its own, attached output") from error
         if "backward through the graph a second time" in str(error) and "gradient into G" in events[start:]:
             raise ExerciseFailed(
                 "D's loss sent its gradient back into G: the generated colours were not detached in D's "
@@ -246,6 +252,11 @@ def pix2pix_training_step(student_fn: Callable[..., object]) -> None:
                                      "first step: G's gradients were not cleared before its backward, so "
                                      "they add up",
                                      hint="clear G's gradients before G's backward, every step")
+            if all_zero(g_got):
+                raise ExerciseFailed("G's update got no gradient at all: the generated colours were detached "
+                                     "(or computed without a graph) in G's loss too",
+                                     hint="only D's loss sees the colours cut off from G; G learns through "
+                                          "D's verdict on its own, attached output")
             for grads, problem in _g_mistakes(D_before, ref_D, G_before, b.L, b.ab_real):
                 if gradients_close(g_got, grads):
                     raise ExerciseFailed(problem, hint=_HINT)
