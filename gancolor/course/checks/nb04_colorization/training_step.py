@@ -28,16 +28,8 @@ import torch
 from torch import nn
 
 from gancolor import losses
-from gancolor.course.checks._framework import (
-    ExerciseFailed,
-    all_zero,
-    exercise,
-    expect_true,
-    gradients,
-    gradients_close,
-    show_number,
-    tensors_close,
-)
+from gancolor.course.checks import _framework as fw
+from gancolor.course.checks._framework import ExerciseFailed, exercise
 from gancolor.course.checks.nb04_colorization.pix2pix_bench import Batch, ConditionalD
 
 __all__ = ["pix2pix_training_step"]
@@ -77,7 +69,7 @@ class _RecordingSGD(torch.optim.SGD):
 
     def step(self, closure: Callable | None = None) -> None:  # type: ignore[override]
         params = [p for group in self.param_groups for p in group["params"]]
-        self.log.append((self.name, gradients(params)))
+        self.log.append((self.name, fw.gradients(params)))
         super().step(closure)
 
 
@@ -194,15 +186,17 @@ def _check_order(new_events: list, step: int) -> tuple[list, list]:
     __tracebackhide__ = True
     steps = [e for e in new_events if isinstance(e, tuple)]
     names = [name for name, _ in steps]
-    expect_true("D" in names, "D was never updated: opt_d.step() was not called", hint=_HINT)
-    expect_true("G" in names, "G was never updated: opt_g.step() was not called", hint=_HINT)
-    expect_true(names[:1] != ["G"], _G_FIRST, hint=_HINT)
-    expect_true(names == ["D", "G"], f"in step {step} the optimisers stepped in the order {names}: one "
-                "pix2pix step updates D once, then G once", expected="['D', 'G']", got=str(names), hint=_HINT)
-    expect_true(new_events.count("gradient into G") <= 1,
-                "D's loss sent its gradient back into G: the generated colours were not detached in D's loss",
-                hint="in D's loss, D must see the generated colours cut off from G's graph (this update "
-                     "trains D only)")
+    fw.expect_true("D" in names, "D was never updated: opt_d.step() was not called", hint=_HINT)
+    fw.expect_true("G" in names, "G was never updated: opt_g.step() was not called", hint=_HINT)
+    fw.expect_true(names[:1] != ["G"], _G_FIRST, hint=_HINT)
+    fw.expect_true(names == ["D", "G"], f"in step {step} the optimisers stepped in the order {names}: "
+                   "one pix2pix step updates D once, then G once", expected="['D', 'G']", got=str(names),
+                   hint=_HINT)
+    fw.expect_true(new_events.count("gradient into G") <= 1,
+                   "D's loss sent its gradient back into G: the generated colours were not detached in "
+                   "D's loss",
+                   hint="in D's loss, D must see the generated colours cut off from G's graph (this update "
+                        "trains D only)")
     return steps[0][1], steps[1][1]
 
 
@@ -225,18 +219,18 @@ def pix2pix_training_step(student_fn: Callable[..., object]) -> None:
     for step in (1, 2):
         start = len(events)
         loss_d, loss_g = _run_student(student_fn, b, G, D, opt_g, opt_d, events, step)
-        expect_true("real" in D.seen and "fake" in D.seen, "D must see both the real pairs (L, ab_real) and "
-                    "the generated pairs (L, G(L)) in its loss", hint=_HINT)
+        fw.expect_true("real" in D.seen and "fake" in D.seen, "D must see both the real pairs (L, ab_real) "
+                       "and the generated pairs (L, G(L)) in its loss", hint=_HINT)
         d_got, g_got = _check_order(events[start:], step)
 
         if step == 1:  # pix2pix's ½ (real + fake) is the same minimiser: accept it, then hold it
             full = _grads(_d_loss(ref_D, ref_G, b.L, b.ab_real), ref_D)
-            d_scale = next((c for c in (1.0, 0.5) if gradients_close(d_got, _scaled(full, c))), 1.0)
+            d_scale = next((c for c in (1.0, 0.5) if fw.gradients_close(d_got, _scaled(full, c))), 1.0)
         d_exp, g_exp, loss_d_exp, loss_g_exp, D_before, G_before = _expected_step(  # noqa: N806
             ref_D, ref_G, b.L, b.ab_real, d_scale)
 
-        if not gradients_close(d_got, d_exp):
-            if step == 2 and all_zero(d_got):
+        if not fw.gradients_close(d_got, d_exp):
+            if step == 2 and fw.all_zero(d_got):
                 raise ExerciseFailed("on the second step D got no gradient at all: is D still frozen "
                                      "(requires_grad off) from G's update of the first step?", hint=_HINT)
             if step == 2:
@@ -246,30 +240,31 @@ def pix2pix_training_step(student_fn: Callable[..., object]) -> None:
                                      hint="clear D's gradients at the start of D's update, every step")
             raise ExerciseFailed("D's update did not follow the gradient of D's pix2pix loss (the sum of the "
                                  "real and the fake terms, or half of it)", hint=_HINT)
-        if not gradients_close(g_got, g_exp):
+        if not fw.gradients_close(g_got, g_exp):
             if step == 2:
                 raise ExerciseFailed("on the second step G's update used gradients left over from the "
                                      "first step: G's gradients were not cleared before its backward, so "
                                      "they add up",
                                      hint="clear G's gradients before G's backward, every step")
-            if all_zero(g_got):
+            if fw.all_zero(g_got):
                 raise ExerciseFailed("G's update got no gradient at all: the generated colours were detached "
                                      "(or computed without a graph) in G's loss too",
                                      hint="only D's loss sees the colours cut off from G; G learns through "
                                           "D's verdict on its own, attached output")
             for grads, problem in _g_mistakes(D_before, ref_D, G_before, b.L, b.ab_real):
-                if gradients_close(g_got, grads):
+                if fw.gradients_close(g_got, grads):
                     raise ExerciseFailed(problem, hint=_HINT)
             raise ExerciseFailed("G's update did not follow the gradient of E[-log D(L, G(L))] + "
                                  "λ E|ab_real - G(L)| with the updated D", hint=_HINT)
-        if not (tensors_close(torch.tensor(loss_d), torch.tensor(loss_d_exp))
-                and tensors_close(torch.tensor(loss_g), torch.tensor(loss_g_exp))):
+        if not (fw.tensors_close(torch.tensor(loss_d), torch.tensor(loss_d_exp))
+                and fw.tensors_close(torch.tensor(loss_g), torch.tensor(loss_g_exp))):
+            expected = f"({fw.show_number(loss_d_exp)}, {fw.show_number(loss_g_exp)})"
             raise ExerciseFailed("the updates are right, but the returned losses are not this step's D and G "
-                                 "losses", expected=f"({show_number(loss_d_exp)}, {show_number(loss_g_exp)})",
-                                 got=f"({show_number(loss_d)}, {show_number(loss_g)})", hint=_HINT)
+                                 "losses", expected=expected,
+                                 got=f"({fw.show_number(loss_d)}, {fw.show_number(loss_g)})", hint=_HINT)
         with torch.no_grad():  # keep the student's networks exactly on the reference's path
             for mine, theirs in ((G, ref_G), (D, ref_D)):
                 for p, q in zip(mine.parameters(), theirs.parameters(), strict=True):
-                    expect_true(tensors_close(p, q, atol=1e-5), "after the step the weights are not where "
-                                "one SGD step along those gradients puts them", hint=_HINT)
+                    fw.expect_true(fw.tensors_close(p, q, atol=1e-5), "after the step the weights are not "
+                                   "where one SGD step along those gradients puts them", hint=_HINT)
         D.seen.clear()
