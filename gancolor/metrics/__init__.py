@@ -5,6 +5,9 @@
 - :func:`fid`, :func:`kid`: distance between two sets of images on Inception features
   (pytorch-fid's network; its weights file must be on this machine, see
   :func:`inception_weights_path`). The ``*_from_features`` functions work on any features.
+- :func:`inception_score`: the Inception Score of one set, from the same network's 1008-way head
+  (:mod:`gancolor.metrics.inception_score`; ``inception_score_from_logits`` / ``_from_probabilities``
+  work on any classifier's outputs).
 
 Images are ``(N, 3, H, W)`` tensors, float in [0, 1] or uint8. ``import gancolor.metrics``
 stays light: pytorch-fid (and torchvision) are imported only when the network is built.
@@ -22,6 +25,11 @@ from gancolor.metrics.fid import (
     kid_from_features,
 )
 from gancolor.metrics.image_quality import psnr, ssim
+from gancolor.metrics.inception_score import (
+    inception_score,
+    inception_score_from_logits,
+    inception_score_from_probabilities,
+)
 
 __all__ = [
     "psnr",
@@ -35,4 +43,7 @@ __all__ = [
     "InceptionFeatureExtractor",
     "fid",
     "kid",
+    "inception_score",
+    "inception_score_from_logits",
+    "inception_score_from_probabilities",
 ]

@@ -17,6 +17,7 @@
   (x_i, y_j), and the mean over the pairs i != j (Gretton et al. 2012's U-statistic when m = n).
   The biased estimator, half-corrected versions, other kernels, a missing factor 2 and the square
   root are recognised.
+- 5.4 ``inception_score(probabilities)``: :mod:`gancolor.course.checks.nb05_inception_score`.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from gancolor.course.checks._framework import (
     expect_true,
     tensors_close,
 )
+from gancolor.course.checks.nb05_inception_score import inception_score
 
-__all__ = ["colorfulness", "compare_methods", "mmd2_unbiased"]
+__all__ = ["colorfulness", "compare_methods", "mmd2_unbiased", "inception_score"]
 
 
 def _close(got: torch.Tensor, value: torch.Tensor, rtol: float = 1e-4, atol: float = 1e-4) -> bool:

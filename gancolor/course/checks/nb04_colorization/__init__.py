@@ -18,7 +18,12 @@ them in the batch statistics of D's BatchNorm layers). Wrong values are matched 
 typical mistakes (labels swapped, λ missing, L2 instead of L1, the saturating generator loss ...),
 which are then named.
 
-4.4 decodes a predicted distribution over ab bins into one colour per pixel, Zhang et al. 2016's
+4.4 runs a whole pix2pix training step, D's update then G's, with optimisers that record the
+gradients they apply: D's must not reach G, G's must be the adversarial term plus λ L1 against the
+updated D, and the second step's gradients must be its own (``zero_grad``); D refuses colours
+without L.
+
+4.5 decodes a predicted distribution over ab bins into one colour per pixel, Zhang et al. 2016's
 annealed mean, on random logits at several temperatures, and names the typical mistakes (the
 temperature ignored, multiplied instead of divided, the mode instead of the mean, Lab units
 instead of ab / 110, the softmax over the wrong axi
@@ -29,7 +34,8 @@ One module per exercise (4.2 and 4.3 share their test bench):
 - :mod:`~gancolor.course.checks.nb04_colorization.pix2pix_bench` -- the batch and inspecting D of 4.2, 4.3;
 - :mod:`~gancolor.course.checks.nb04_colorization.pix2pix_d_loss` -- 4.2 :func:`pix2pix_discriminator_loss`;
 - :mod:`~gancolor.course.checks.nb04_colorization.pix2pix_g_loss` -- 4.3 :func:`pix2pix_generator_loss`;
-- :mod:`~gancolor.course.checks.nb04_colorization.annealed` -- 4.4 :func:`annealed_mean`.
+- :mod:`~gancolor.course.checks.nb04_colorization.training_step` -- 4.4 :func:`pix2pix_training_step`;
+- :mod:`~gancolor.course.checks.nb04_colorization.annealed` -- 4.5 :func:`annealed_mean`.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from __future__ import annotations
 from gancolor.course.checks.nb04_colorization.annealed import annealed_mean
 from gancolor.course.checks.nb04_colorization.pix2pix_d_loss import pix2pix_discriminator_loss
 from gancolor.course.checks.nb04_colorization.pix2pix_g_loss import pix2pix_generator_loss
+from gancolor.course.checks.nb04_colorization.training_step import pix2pix_training_step
 from gancolor.course.checks.nb04_colorization.unet_skip import unet_level
 
-__all__ = ["unet_level", "pix2pix_discriminator_loss", "pix2pix_generator_loss", "annealed_mean"]
+__all__ = ["unet_level", "pix2pix_discriminator_loss", "pix2pix_generator_loss", "pix2pix_training_step",
+           "annealed_mean"]

@@ -1,4 +1,4 @@
-"""Check 4.4: Zhang et al. 2016's annealed mean, a distribution over ab bins decoded to one colour."""
+"""Check 4.5: Zhang et al. 2016's annealed mean, a distribution over ab bins decoded to one colour."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _annealed_mistakes(logits: torch.Tensor, bins: torch.Tensor, temperature: fl
     ]
 
 
-@exercise("4.4", "annealed mean", hint=_T_HINT)
+@exercise("4.5", "annealed mean", hint=_T_HINT)
 def annealed_mean(student_fn: Callable[..., torch.Tensor]) -> None:
     """``student_fn(logits (N, Q, H, W), bins (Q, 2) Lab units, temperature) -> ab_n (N, 2, H, W)``."""
     __tracebackhide__ = True
