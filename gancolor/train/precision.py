@@ -26,13 +26,14 @@ in float32 on the CPU it is slower, so there it is used with ``bf16`` only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
 import torch
 from torch import nn
 
-__all__ = ["Precision", "fuse_adam"]
+__all__ = ["Precision", "cpu_has_native_bf16", "fuse_adam"]
 
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -69,6 +70,9 @@ class Precision:
             raise ValueError(f"precision bf16 runs on the CPU or CUDA, not {kind}")
         if precision == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
             raise ValueError("this GPU has no bfloat16: use precision fp16")
+        if precision == "bf16" and kind == "cpu" and not cpu_has_native_bf16():
+            warnings.warn("this CPU has no native bfloat16 (no AVX512-BF16, no AMX): bf16 training steps "
+                          "run emulated, many times slower than fp32", RuntimeWarning, stacklevel=2)
         nhwc = channels_last and (kind == "cuda" or (kind == "cpu" and precision == "bf16"))
         return cls(device, amp=precision != "fp32", channels_last=nhwc, optimizers=optimizers,
                    dtype=_DTYPES[precision])
@@ -137,4 +141,12 @@ def fuse_adam(optimizer: torch.optim.Optimizer, fused: bool = True) -> None:
         if group.get("differentiable") or any(p.device.type not in ("cpu", "cuda") for p in group["params"]):
             continue
         group["foreach"], group["fused"] = (False, True) if fused else (None, None)
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX tiles), where bf16
+    autocast speeds training up; without it PyTorch emulates bfloat16 (measured on an AVX2-only
+    CPU: a colorizer step 13x slower than in float32)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 

@@ -22,6 +22,7 @@ import pathlib
 import shutil
 import socket
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -393,3 +394,16 @@ def test_two_processes_train_like_one_with_the_global_batch_and_resume_exactly(t
     assert sorted(p.name for p in (tmp_path / "resumed").iterdir() if p.name != ".gancolor.lock") == [
         "checkpoint.pt", "history.json", "losses.png", *(f"samples_{s:06d}.png" for s in samples["resumed"]),
         "stylizer.pt"]
+
+
+def test_bf16_on_a_cpu_without_native_bfloat16_warns_that_it_is_slower(monkeypatch):
+    from gancolor.train import precision as precision_module
+
+    monkeypatch.setattr(precision_module, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(RuntimeWarning, match="no native bfloat16"):
+        Precision.for_device(torch.device("cpu"), "bf16")
+    monkeypatch.setattr(precision_module, "cpu_has_native_bf16", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Precision.for_device(torch.device("cpu"), "bf16")
+        Precision.for_device(torch.device("cpu"), "fp32")
