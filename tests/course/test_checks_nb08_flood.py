@@ -57,7 +57,8 @@ def numpy_squared(before_ab, after_ab, hint_ab, obj):
     return torch.tensor(near[~o].sum() / (~o).sum())
 
 
-@pytest.mark.parametrize("fn", [student(), numpy_squared, reference], ids=["torch", "numpy-squared", "package"])
+@pytest.mark.parametrize("fn", [student(), numpy_squared, reference],
+                         ids=["torch", "numpy-squared", "package"])
 def test_correct_forms_pass(fn, capsys):
     passes(checks.flood_share, fn, capsys)
 

@@ -127,7 +127,8 @@ def flood_share(student: Callable) -> None:
                 raise ExerciseFailed(f"on the test scene: {problem}", expected=f"{expected:.4f}",
                                      got=f"{got:.4f}")
         raise ExerciseFailed("on the test scene the share of off-object pixels that moved at least half way "
-                             "to the hint's colour is not right", expected=f"{expected:.4f}", got=f"{got:.4f}")
+                             "to the hint's colour is not right", expected=f"{expected:.4f}",
+                             got=f"{got:.4f}")
     got = _answer(student, before, before.clone(), hint_ab, obj, "nothing changed")
     expect_true(abs(got) <= 1e-6, "when the hint changes nothing (after = before), no pixel moved towards "
                 "it: the share should be 0", expected="0", got=f"{got:.4g}",
