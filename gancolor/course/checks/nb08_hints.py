@@ -17,6 +17,9 @@ package's :func:`gancolor.hints.hints_to_maps` on hints in the middle, at the ed
 overlapping, and with odd and even sizes; wrong answers are matched against the typical
 mistakes (x and y swapped, ab not divided by 110, the square not centred, a hint at the top or
 left edge lost to a negative slice start, the first hint winning over the last ...).
+
+8.3 ``flood_share``, how far one hint floods beyond its object, is checked in its own module
+(:mod:`gancolor.course.checks._nb08_flood`) and re-exported here.
 """
 
 from __future__ import annotations
@@ -40,9 +43,10 @@ from gancolor.course.checks._framework import (
     expect_true,
     tensors_close,
 )
+from gancolor.course.checks._nb08_flood import flood_share  # 8.3 (its own module: a measurement, not maps)
 from gancolor.infer.user_hints import Hint, hints_to_maps
 
-__all__ = ["simulate_hints", "hint_maps"]
+__all__ = ["simulate_hints", "hint_maps", "flood_share"]
 
 _ATOL = 1e-5  # tensors_close's absolute tolerance, for the NumPy comparisons
 
