@@ -13,6 +13,7 @@ import torch
 from exercise_asserts import fails, passes
 
 from gancolor.course import checks
+from gancolor.evaluation import paired_gain
 
 
 def student(mistake: str = "", ddof: int = 1) -> Callable:
@@ -91,3 +92,11 @@ def test_a_vector_gain_is_rejected():
         return diff, 0.1, best
 
     fails(checks.gain_over_best, per_image_gain, "one number")
+
+
+def test_the_package_reference_passes_and_validates(capsys):
+    passes(checks.gain_over_best, paired_gain.gain_over_best, capsys)
+    with pytest.raises(ValueError, match="every baseline"):
+        paired_gain.gain_over_best({"model": [1.0, 2.0]}, "model", ("mean target",))
+    with pytest.raises(ValueError, match="N >= 2"):
+        paired_gain.gain_over_best({"model": [1.0, 2.0], "b": [1.0]}, "model", ("b",))

@@ -130,9 +130,10 @@ def gain_over_best(student_fn: Callable[..., tuple[float, float, str]]) -> None:
             -want_gain: "you reversed the difference: the gain is the model's score minus the baseline's",
             oracle: ("you took the best baseline of each image: that oracle looks at the truth to choose, "
                      "which no real baseline can; choose one baseline for the whole set, by its mean score"),
-            float((model - scores[_REFERENCE]).mean()): "you compared with the upper reference, not a baseline",
+            float((model - scores[_REFERENCE]).mean()):
+                "you compared with the upper reference, not a baseline",
             float(np.median(model - scores[expected_best])):
-                "you took the median of the differences: the gain is their mean (the table's PSNRs are means)",
+                "you took the median of the differences: the gain is their mean (the tables report means)",
         }
         problem = next((text for value, text in wrong.items() if _close(gain, value)),
                        f"{call}: the gain is not the mean of the per-image differences model - best baseline")
