@@ -1,4 +1,5 @@
-"""Checks of notebook 07, one model for two jobs: the multi-task loss and the shared-encoder forward.
+"""Checks of notebook 07, one model for two jobs: the multi-task loss and the shared-encoder forward (and,
+in :mod:`gancolor.course.checks._nb07_gain`, 7.3: a model's gain over the best baseline with its error).
 
 7.2 runs the student's ``multitask_loss(losses, weights)`` on job losses that are functions of
 two small parameter tensors, with weights that tell every typical mistake apart: the weights
@@ -39,10 +40,11 @@ from gancolor.course.checks._framework import (
     show_number,
     tensors_close,
 )
+from gancolor.course.checks._nb07_gain import gain_over_best  # 7.3 (its own module: evaluation, not models)
 from gancolor.models.multitask import MultiTaskGenerator
 from gancolor.models.unet import run_decoder
 
-__all__ = ["multitask_loss", "multitask_forward"]
+__all__ = ["multitask_loss", "multitask_forward", "gain_over_best"]
 
 # --------------------------------------------------------------------------------------
 # 7.2 the multi-task loss
