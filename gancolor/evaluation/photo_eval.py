@@ -11,8 +11,9 @@ gets on a real photo (``gancolor evaluate --data photos --hints 0 5 20 50``):
   uniformly random places, each given the square's mean true colour, seeded by (seed, photo): the
   same hints for every method, and the first 5 of the 20 hints are the 5 hints (nested);
 - the baselines beside every model: the gray photo (ab = 0) and, with hints, Levin, Lischinski &
-  Weiss 2004 (:class:`gancolor.evaluation.baseline_colorizers.Levin2004`). Automatic colorizers
-  ignore hints: they are scored at k = 0 only.
+  Weiss 2004 (:class:`gancolor.evaluation.baseline_colorizers.Levin2004`); the image baselines of
+  :mod:`~gancolor.evaluation.baseline_colorizers` (mean ab, colour transfer) through
+  :class:`BaselinePhoto`. Automatic colorizers ignore hints: they are scored at k = 0 only.
 
 Scores: PSNR in RGB over the whole photo (dB, mean over photos; per photo in ``per_photo``) and
 the Hasler-Süsstrunk colourfulness of the result (the original photos' is the target).
@@ -21,7 +22,7 @@ the Hasler-Süsstrunk colourfulness of the result (the original photos' is the t
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -33,8 +34,8 @@ from gancolor.evaluation.baseline_colorizers import gray_baseline
 from gancolor.infer.user_hints import Hint
 from gancolor.metrics import colorfulness, psnr
 
-__all__ = ["PHOTO_HINT_SIZE", "PhotoColorizer", "GrayPhoto", "photo_hints", "evaluate_photos",
-           "format_photo_table"]
+__all__ = ["PHOTO_HINT_SIZE", "PhotoColorizer", "BaselinePhoto", "GrayPhoto", "photo_hints",
+           "evaluate_photos", "format_photo_table"]
 
 #: Side (px of the 512-px photo) of each simulated hint square.
 PHOTO_HINT_SIZE = 7
@@ -50,15 +51,27 @@ class PhotoColorizer(Protocol):
     def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray: ...
 
 
-class GrayPhoto:
-    """The do-nothing baseline: the photo's lightness with ab = 0 (what a gray photo looks like)."""
+class BaselinePhoto:
+    """An image baseline of :mod:`~gancolor.evaluation.baseline_colorizers` (``MeanAB``,
+    ``ColorTransfer``, ``gray_baseline``: uint8 (N, 3, H, W) -> RGB float in [0, 1]) as a photo
+    colorizer, applied to the whole photo at its full size (these baselines need no working size)."""
 
     takes_hints = False
 
+    def __init__(self, baseline: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        self.baseline = baseline
+
     def colorize_image(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> np.ndarray:
-        """(H, W, 3) uint8 -> (H, W, 3) uint8 gray with the same CIE L (:func:`gray_baseline`)."""
-        gray = gray_baseline(_as_batch(rgb))[0]  # (3, H, W) float in [0, 1]
-        return unit_to_uint8(gray).permute(1, 2, 0).numpy()
+        """(H, W, 3) uint8 -> (H, W, 3) uint8 with the same CIE L (up to rounding and clipping)."""
+        out = self.baseline(_as_batch(rgb))[0]  # (3, H, W) float in [0, 1]
+        return unit_to_uint8(out).permute(1, 2, 0).numpy()
+
+
+class GrayPhoto(BaselinePhoto):
+    """The do-nothing baseline: the photo's lightness with ab = 0 (what a gray photo looks like)."""
+
+    def __init__(self) -> None:
+        super().__init__(gray_baseline)
 
 
 def photo_hints(rgb: np.ndarray, count: int, seed: int = 0, key: str = "",

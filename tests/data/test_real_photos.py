@@ -12,8 +12,14 @@ from gancolor.cli import main
 from gancolor.color import rgb_to_lab
 from gancolor.data.photos import PHOTO_SPLITS
 from gancolor.data.real_photos import REAL_PHOTOS, real_photo, real_photos
-from gancolor.evaluation.baseline_colorizers import Levin2004
-from gancolor.evaluation.photo_eval import GrayPhoto, evaluate_photos, format_photo_table, photo_hints
+from gancolor.evaluation.baseline_colorizers import ColorTransfer, Levin2004, MeanAB
+from gancolor.evaluation.photo_eval import (
+    BaselinePhoto,
+    GrayPhoto,
+    evaluate_photos,
+    format_photo_table,
+    photo_hints,
+)
 
 
 def test_the_test_photos_are_held_out_from_every_training_set():
@@ -60,6 +66,21 @@ def test_levin_beats_gray_with_hints_and_the_table_lists_every_method():
     assert table.splitlines()[0].split() == ["method", "k=0", "PSNR", "k=5", "PSNR", "k=20", "PSNR",
                                              "colorful", "(k=0)"]
     assert "gray" in table and " - " in table and "inf" in table
+
+
+def test_image_baselines_colour_whole_photos_at_full_size_and_keep_lightness():
+    photo = real_photo("flower", long_side=96)
+    references = torch.from_numpy(real_photo("chelsea", long_side=32).copy()).permute(2, 0, 1)[None]
+    batch = torch.from_numpy(photo.copy()).permute(2, 0, 1)[None]
+    for baseline in (MeanAB(ab=torch.tensor([10.0, 20.0], dtype=torch.float64)), ColorTransfer(references)):
+        out = BaselinePhoto(baseline).colorize_image(photo)
+        assert out.shape == photo.shape and out.dtype == np.uint8
+        expected = (baseline(batch)[0] * 255).round().permute(1, 2, 0).numpy()
+        assert np.abs(out.astype(float) - expected).max() <= 1  # the batch baseline, as uint8
+        assert BaselinePhoto(baseline).takes_hints is False
+    results = evaluate_photos({"gray": GrayPhoto(), "tint": BaselinePhoto(MeanAB(ab=torch.tensor([10.0, 20.0],
+                               dtype=torch.float64)))}, {"flower": photo})
+    assert results["tint"][0]["colorfulness"] > results["gray"][0]["colorfulness"]
 
 
 def test_evaluate_photos_command_prints_json(capsys, tmp_path):
