@@ -131,7 +131,7 @@ def test_the_package_says_which_exercises_each_notebook_has(repo_root):
         marked = {exercise.exercise_id for exercise in find_exercises(read_notebook(path), path.name)}
         assert {e.exercise_id for e in course_exercises(number)} == marked, path.name
     lab = course_exercises(3)
-    assert [e.exercise_id for e in lab] == ["3.1", "3.2", "3.3", "3.4"]
+    assert [e.exercise_id for e in lab] == ["3.1", "3.2", "3.3", "3.4", "3.5"]
     assert lab[0] == CourseExercise("3.1", "sRGB gamma decoding", ("srgb_to_linear",))
     assert course_exercises(0) == [] and course_exercises(42) == []
 
@@ -165,7 +165,7 @@ def test_unknown_notebooks_and_notebooks_without_exercises_are_reported_without_
     assert tour.problems == ["notebook 00 has no exercises to grade"] and tour.exercises == []
     assert broken.problems[0].startswith("not a notebook (")
     (forced,) = grade_submissions([tmp_path / "broken.ipynb"], notebook=3)  # --notebook 03
-    assert [r.exercise_id for r in forced.exercises] == ["3.1", "3.2", "3.3", "3.4"]
+    assert [r.exercise_id for r in forced.exercises] == ["3.1", "3.2", "3.3", "3.4", "3.5"]
     assert forced.score == 0 and forced.problems == broken.problems
 
 
@@ -297,7 +297,7 @@ def test_the_grade_command(tmp_path, capsys, monkeypatch):
     assert main(["grade", "submissions", "--json", "--csv", "grades.csv", "--timeout", "120"]) == 0
     out, err = capsys.readouterr()
     (dana,) = json.loads(out)["submissions"]
-    assert (dana["student"], dana["notebook"], dana["score"], dana["total"]) == ("dana", 3, 1, 4)
+    assert (dana["student"], dana["notebook"], dana["score"], dana["total"]) == ("dana", 3, 1, 5)
     verdicts = {e["exercise"]: (e["passed"], e["message"].splitlines()[0]) for e in dana["exercises"]}
     assert verdicts["3.1"] == (True, "✅ Exercise 3.1 (sRGB gamma decoding): all checks passed.")
     assert verdicts["3.2"] == (False, "no check cell: the notebook never calls checks.xyz_to_lab(...)")
@@ -308,7 +308,8 @@ def test_the_grade_command(tmp_path, capsys, monkeypatch):
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["student"], r["exercise"], r["passed"]) for r in rows] == [
-        ("dana", "3.1", "yes"), ("dana", "3.2", "no"), ("dana", "3.3", "no"), ("dana", "3.4", "no")]
+        ("dana", "3.1", "yes"), ("dana", "3.2", "no"), ("dana", "3.3", "no"), ("dana", "3.4", "no"),
+        ("dana", "3.5", "no")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv", "submissions"]
 
 
@@ -333,6 +334,6 @@ def test_a_real_course_notebook_pair(repo_root, tmp_path):
         target.parent.mkdir()
         target.write_bytes((source / target.name).read_bytes())
     graded = {g.student: g for g in grade_submissions([student, solution], timeout=300)}
-    assert (graded["student"].score, graded["student"].total, graded["student"].problems) == (0, 4, [])
+    assert (graded["student"].score, graded["student"].total, graded["student"].problems) == (0, 5, [])
     assert all(r.message.startswith(f"Exercise {r.exercise_id}: ") for r in graded["student"].exercises)
-    assert (graded["solution"].score, graded["solution"].total, graded["solution"].problems) == (4, 4, [])
+    assert (graded["solution"].score, graded["solution"].total, graded["solution"].problems) == (5, 5, [])

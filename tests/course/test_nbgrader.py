@@ -61,7 +61,7 @@ def test_every_course_notebook_exports_and_validates(repo_root, tmp_path):
         meta = [cell.metadata.get("nbgrader", {}) for cell in nb.cells]
         counts[path.stem[:2]] = (sum(m.get("solution", False) and not m.get("grade") for m in meta),
                                  sum(m.get("grade", False) and not m.get("solution") for m in meta))
-    assert counts["03"] == (4, 4) and counts["00"] == (0, 0)  # 4 exercises, 4 check cells
+    assert counts["03"] == (5, 5) and counts["00"] == (0, 0)  # 5 exercises, 5 check cells
 
 
 def test_markup_errors_and_the_command(tmp_path, capsys):
