@@ -236,6 +236,7 @@ def restore_training_state(task: Task, checkpoint: dict, path: str | os.PathLike
         precision = getattr(task, "precision", None)
         if precision is not None:
             precision.load_state_dict(checkpoint.get("scalers", {}))
+            precision.configure(task.optimizers)  # the saved param_groups carry the saving run's kernel
         rng = _this_rank_rng_state(checkpoint["rng"], task, int(checkpoint["step"]))
         if rng is not None:
             _set_rng_state(rng)

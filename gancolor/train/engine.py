@@ -149,6 +149,7 @@ class Trainer:
             precision = Precision.for_device(self.device, self.config.precision, self.config.channels_last,
                                              optimizers=self.optimizers)
         self.precision = precision
+        precision.configure(self.optimizers)
         for module in self.modules.values():
             self.precision.module(module.to(self.device))
         #: The networks as trained: DistributedDataParallel wrappers in a multi-process run

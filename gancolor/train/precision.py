@@ -27,7 +27,7 @@ in float32 on the CPU it is slower, so there it is used with ``bf16`` only.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 
 import torch
@@ -93,11 +93,15 @@ class Precision:
         """A (N, C, H, W) input batch in the run's memory format."""
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
-    def backward_step(self, name: str, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
-        """``loss.backward(); optimizer.step()``, through optimizer ``name``'s GradScaler with ``amp``.
+    def configure(self, optimizers: Mapping[str, torch.optim.Optimizer]) -> None:
+        """Give each Adam optimizer this precision's kernel (:func:`fuse_adam`): fused with ``amp``,
+        the classic per-tensor loop in float32. Call it when the optimizers are built and again after
+        their states are loaded: a checkpoint's param_groups carry the kernel of the run that saved it."""
+        for optimizer in optimizers.values():
+            fuse_adam(optimizer, self.amp)
 
-        With ``amp`` the Adam step runs fused, in float32 the classic loop (:func:`fuse_adam`)."""
-        fuse_adam(optimizer, self.amp)
+    def backward_step(self, name: str, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        """``loss.backward(); optimizer.step()``, through optimizer ``name``'s GradScaler with ``amp``."""
         scaler = self.scalers.get(name)
         if scaler is None or not scaler.is_enabled():
             loss.backward()
@@ -132,8 +136,8 @@ def fuse_adam(optimizer: torch.optim.Optimizer, fused: bool = True) -> None:
     instead of once per operation: about 3x faster than the classic per-tensor loop on this CPU
     for 56 M parameters (measured side by side, 2026-12-07). It rounds differently (1 ulp), so the float32
     default keeps the classic loop that the course's stored outputs were made with; the mixed
-    precisions, which round differently anyway, use it. Set on every step, so a state loaded from a
-    checkpoint of another precision (its param_groups carry their own flags) steps as this run's.
+    precisions, which round differently anyway, use it. :meth:`Precision.configure` applies it to a run's
+    optimizers.
     """
     if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
         return

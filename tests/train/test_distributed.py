@@ -156,6 +156,9 @@ def test_a_run_resumes_in_another_precision(tmp_path):
     faster = tiny_cyclegan(pool_size=2, precision="bf16", channels_last=True)
     resumed = CycleGANTrainer(faster, tiny_domains(), device="cpu")
     assert resumed.precision.dtype == torch.bfloat16
+    # each precision's Adam kernel is set when the optimizers are built: fused in bf16, classic in fp32
+    assert all(group["fused"] for opt in resumed.optimizers.values() for group in opt.param_groups)
+    assert not any(group["fused"] for opt in first.optimizers.values() for group in opt.param_groups)
     history = fit(resumed, 2, out_dir=tmp_path, resume=True, progress=False)
     assert history.steps == [0, 1] and resumed.G_AB.layers[1].weight.dtype == torch.float32
     assert all(group["fused"] for opt in resumed.optimizers.values() for group in opt.param_groups)
