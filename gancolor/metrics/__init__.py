@@ -2,6 +2,8 @@
 
 - :func:`psnr`, :func:`ssim`: agreement with the ground truth, per image (scikit-image).
 - :func:`colorfulness`: Hasler-Süsstrunk colourfulness, per image, optionally on a mask.
+- :func:`sample_diversity`: how different a generator's samples are from one another, next to real
+  images (1 as varied as the data, 0 collapsed).
 - :func:`fid`, :func:`kid`: distance between two sets of images on Inception features
   (pytorch-fid's network; its weights file must be on this machine, see
   :func:`inception_weights_path`). The ``*_from_features`` functions work on any features.
@@ -14,6 +16,7 @@ stays light: pytorch-fid (and torchvision) are imported only when the network is
 """
 
 from gancolor.metrics.colorfulness import colorfulness
+from gancolor.metrics.diversity import mean_pairwise_distance, sample_diversity
 from gancolor.metrics.fid import (
     InceptionFeatureExtractor,
     feature_statistics,
@@ -35,6 +38,8 @@ __all__ = [
     "psnr",
     "ssim",
     "colorfulness",
+    "sample_diversity",
+    "mean_pairwise_distance",
     "frechet_distance",
     "feature_statistics",
     "fid_from_features",

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gancolor.course import checks
-from gancolor.course.checks.nb02_collapse import sample_diversity
+from gancolor.metrics import sample_diversity
 
 check = checks.collapsed_runs
 
@@ -58,3 +58,8 @@ def test_fails_on_wrong_conclusions(student, needles, runs):
         check(student, *runs)
     for needle in needles:
         assert needle in str(info.value)
+
+
+def test_diversity_needs_two_images_to_compare():
+    with pytest.raises(ValueError, match="N >= 2"):
+        sample_diversity(torch.zeros(1, 3, 8, 8), torch.rand(4, 3, 8, 8))

@@ -1,7 +1,8 @@
 """Check of exercise 2.5, an experiment: which of notebook 02's training runs collapsed?
 
 The check judges the conclusion, not the code: the student's function names the runs whose
-samples have collapsed, and the check measures every run's sample diversity itself,
+samples have collapsed, and the check measures every run's sample diversity itself
+(:func:`gancolor.metrics.sample_diversity`),
 
     diversity = mean distance between two of the run's samples / the same for real images,
 
@@ -16,27 +17,12 @@ from collections.abc import Callable
 import torch
 
 from gancolor.course.checks._framework import ExerciseFailed, describe, exercise
+from gancolor.metrics.diversity import sample_diversity
 
-__all__ = ["collapsed_runs", "sample_diversity"]
+__all__ = ["collapsed_runs"]
 
 COLLAPSED_BELOW = 0.5
 MARGIN = 0.1
-
-
-def _mean_distance(images: torch.Tensor) -> float:
-    """Mean Euclidean distance between two different images of (N, C, H, W), N >= 2."""
-    flat = images.detach().flatten(1).double().cpu()
-    n = len(flat)
-    distances = torch.cdist(flat, flat)
-    return float(distances.sum() / (n * (n - 1)))
-
-
-def sample_diversity(samples: torch.Tensor, real: torch.Tensor) -> float:
-    """How varied ``samples`` are next to ``real`` images: the ratio of their mean pairwise distances.
-
-    Inputs: (N, C, H, W) and (M, C, H, W), same value range (e.g. [-1, 1]), N, M >= 2.
-    """
-    return _mean_distance(samples) / _mean_distance(real)
 
 
 @exercise("2.5", "which runs collapsed", hint="measure how different a run's samples are from one another, "
