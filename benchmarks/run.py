@@ -7,9 +7,11 @@ Measured (median of repeats, after a warm-up):
   for the default colorizer and the reference-sized one, beside the reference implementation when
   ``--reference-networks`` (or $GANCOLOR_REFERENCE_NETWORKS) names its networks.py
   (benchmarks/train_speed.py);
+- the same for CycleGAN at the reference's ``resnet_6blocks`` size;
 - ``gancolor colorize`` (benchmarks/colorize_speed.py): a 12-megapixel (4000x3000) JPEG step by step
   (decode, L, predict, RGB, encode), the whole command against ``import torch`` alone, peak RSS per
-  pixel at 12, 36 and 144 megapixels, and a folder of 100 photos with and without overlapping.
+  pixel at 12, 36 and 144 megapixels, and a folder of 100 photos with and without overlapping;
+- a 640x360 video, frames per second per temporal method (benchmarks/video_speed.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 from colorize_speed import colorize_rows
 from train_speed import step_rows
+from video_speed import video_rows
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -37,7 +40,12 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+    from gancolor.train.precision import cpu_has_native_bf16
+
+    bf16 = "native bfloat16" if cpu_has_native_bf16() else "no native bfloat16 (bf16 rows are emulated)"
+    capability = f"{torch.backends.cpu.get_cpu_capability()}, {bf16}"
+    return (f"{cpu} ({capability}), {os.cpu_count()} cores, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads), "
             f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
             f"load average at the start {os.getloadavg()[0]:.1f} "
             "(other jobs sharing the cores slow every figure)")
@@ -57,6 +65,7 @@ def main() -> int:
     rows.extend(step_rows(args.reference_networks, args.repeats))
     colorize_repeats = max(3, args.repeats // 2)
     rows.extend(colorize_rows(colorize_repeats))
+    rows.extend(video_rows())
 
     table = "\n".join(["| measurement | median |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
