@@ -15,8 +15,10 @@ A run's ``precision`` (every trainer config, ``gancolor train --precision``):
 
 In every case the weights and the optimizer states stay float32 ("master weights"), so a
 checkpoint resumes under any precision. ``channels_last`` stores the networks' weights and the
-input batches NHWC, the layout cuDNN's tensor-core kernels and oneDNN's bfloat16 kernels prefer;
-in float32 on the CPU it is slower, so there it is used with ``bf16`` only.
+input batches NHWC, the layout cuDNN's tensor-core kernels prefer. On the CPU it is far slower in
+float32, so it is only taken with ``bf16``, and there too it measured slower than bf16 alone on an
+AVX512-BF16 CPU (benchmarks/results.md: 278 against 245 ms for the reference-sized pix2pix step), so
+``gancolor train`` uses it on the CPU only when asked (``--channels-last``).
 
     precision = Precision.for_device(device, "bf16", channels_last=True, optimizers=("G", "D"))
     with precision.autocast():

@@ -245,6 +245,23 @@ def test_precision_from_the_command_line(tmp_path, capsys):
     assert "give one of them" in capsys.readouterr().err
 
 
+def test_bf16_on_the_cpu_keeps_the_default_layout_unless_asked():
+    """On the CPU bf16 alone was faster than bf16 + channels_last (benchmarks/results.md), so the
+    command line takes NHWC there only with --channels-last; on CUDA bf16 brings it."""
+    from gancolor.commands.train import _speed_settings
+
+    def settings(*flags: str, device: str = "cpu") -> dict:
+        args = argparse.Namespace(device=device, precision=None, amp=None, channels_last=None, config=None)
+        for flag in flags:
+            name, _, value = flag.partition("=")
+            setattr(args, name, {"True": True, "False": False}.get(value, value))
+        return _speed_settings(args)
+
+    assert settings("precision=bf16") == {"precision": "bf16", "channels_last": False}
+    assert settings("precision=bf16", "channels_last=True") == {"precision": "bf16", "channels_last": True}
+    assert settings() == {"precision": "fp32", "channels_last": False}
+
+
 # --------------------------------------------------------------------------------- 2 processes
 
 
