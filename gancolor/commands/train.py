@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gancolor.commands.data import load_domains, load_images
+from gancolor.commands.data import EMBEDDED_DOMAINS, load_domains, load_images
 from gancolor.commands.options import (
     IMAGE_SIZE,
     STEPS,
@@ -372,8 +372,8 @@ def _preview_domains(args: argparse.Namespace, domains: Any, size: int) -> Any:
     from gancolor.data import UnpairedDomains
     from gancolor.train.watch import center_crops
 
-    if args.data == "embedded":
-        domains = load_domains("embedded", "val", size)
+    if args.data in EMBEDDED_DOMAINS:
+        domains = load_domains(args.data, "val", size)
     a, b = (center_crops(images[:_PREVIEWS], size) for images in (domains.a, domains.b))
     return UnpairedDomains(a, b, paired=domains.paired, names=domains.names, source=domains.source)
 
@@ -472,8 +472,8 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
             preview=_preview_domains(args, domains, config.image_size))
     if stylizer_path is None:  # not rank 0 of a torchrun launch
         return 0
-    if args.data == "embedded":
-        val = load_domains("embedded", "val", config.image_size)
+    if args.data in EMBEDDED_DOMAINS:
+        val = load_domains(args.data, "val", config.image_size)
         stylizer = load_stylizer(stylizer_path)
         for direction in ("AtoB", "BtoA"):
             print(f"validation (embedded val split, {direction}, against the true target):")
