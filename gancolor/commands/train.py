@@ -141,9 +141,9 @@ def _add_colorize_options(colorize: argparse.ArgumentParser) -> None:
     _add_perceptual_option(colorize)
 
 
-def _add_perceptual_option(parser: argparse.ArgumentParser) -> None:
+def _add_perceptual_option(parser: argparse.ArgumentParser, where: str = "beside L1") -> None:
     parser.add_argument("--perceptual", type=_WEIGHT, default=None,
-                        help="weight of the perceptual (feature) loss beside L1, features of the shipped "
+                        help=f"weight of the perceptual (feature) loss {where}, features of the shipped "
                              "stylizer's encoder (Johnson et al. 2016; default 0 = off)")
 
 
@@ -168,6 +168,8 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
     cyclegan.add_argument("--blocks", type=int_in(1, 64), default=None,
                           help="ResNet blocks in G (paper: 9 at 256 px)")
     cyclegan.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
+    _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
+                                     "and G(F(b)) vs b")
 
 
 def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
@@ -458,7 +460,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
-                   lambda_identity=args.lambda_identity)
+                   lambda_identity=args.lambda_identity, perceptual=args.perceptual)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)
