@@ -189,7 +189,8 @@ def _evaluate_stylizers(args: argparse.Namespace) -> int:
 
 def _evaluate_painting_stylizers(args: argparse.Namespace, paths: list[Path]) -> int:
     """``--task stylize --data embedded-paintings|photos``: photo -> painting against the rendered
-    true painting, beside the baselines fitted on the training paintings (gancolor.evaluation.painting_eval)."""
+    true painting, beside the baselines fitted on the training paintings
+    (gancolor.evaluation.painting_eval)."""
     from gancolor.data.paintings import PAINTING_DOMAINS
     from gancolor.evaluation.painting_eval import evaluate_painting_photos, evaluate_painting_split
     from gancolor.infer.stylizer import load_stylizer
@@ -201,7 +202,7 @@ def _evaluate_painting_stylizers(args: argparse.Namespace, paths: list[Path]) ->
         stylizer = load_stylizer(path)
         if stylizer.domains != PAINTING_DOMAINS:
             raise UserError(f"{path}: a {'2'.join(stylizer.domains)} stylizer; --data {args.data} scores "
-                            f"photo -> painting stylizers (gancolor train cyclegan --data embedded-paintings)")
+                            "photo -> painting stylizers (gancolor train cyclegan --data embedded-paintings)")
         if args.data == "photos":
             scores = evaluate_painting_photos(stylizer, args.split)["mean"]
             note = f"real {args.split} photos at {stylizer.inference_size} px long side, against paint(photo)"

@@ -40,7 +40,8 @@ from gancolor.color import rgb_to_lab, uint8_to_unit, unit_to_uint8
 from gancolor.data.embedded import SPLITS, load_embedded
 from gancolor.data.unpaired import UnpairedDomains
 
-__all__ = ["PALETTE", "PALETTE_NAMES", "stroke_orientation", "brush_strokes", "quantise_to_palette",
+__all__ = ["PALETTE", "PALETTE_NAMES", "sobel", "gaussian_blur", "stroke_orientation", "brush_strokes",
+           "quantise_to_palette",
            "paint", "paint_batched", "load_painting_domains", "PAINTING_DOMAINS"]
 
 #: The domain names of the photo <-> painting stylizer: A = photo, B = painting.
@@ -83,7 +84,7 @@ def _luma(rgb: torch.Tensor) -> torch.Tensor:
     return (rgb * weights).sum(dim=1, keepdim=True)
 
 
-def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of (N, C, H, W), replicate borders, radius 3σ."""
     radius = max(1, math.ceil(3 * sigma))
     t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
@@ -96,7 +97,7 @@ def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
 
 
-def _sobel(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def sobel(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 1, H, W) -> g_x, g_y (N, 1, H, W): Sobel derivatives, x to the right, y downwards."""
     kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=gray.dtype,
                       device=gray.device) / 8
@@ -112,14 +113,15 @@ def stroke_orientation(gray: torch.Tensor, sigma: float = TENSOR_SIGMA) -> torch
     x to the right and y *downwards* (image rows). Only θ mod π matters (a stroke has no sign).
     On a flat patch (J = 0) θ = π/2 (atan2(0, 0) = 0): vertical strokes.
     """
-    gx, gy = _sobel(gray)
-    tensor = _gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], dim=1), sigma)  # J = G_ρ * (g gᵀ)
+    gx, gy = sobel(gray)
+    tensor = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], dim=1), sigma)  # J = G_ρ * (g gᵀ)
     jxx, jxy, jyy = tensor[:, 0:1], tensor[:, 1:2], tensor[:, 2:3]
-    phi = 0.5 * torch.atan2(2 * jxy, jxx - jyy)  # φ = ½ atan2(2 J_xy, J_xx - J_yy): the gradient's orientation
+    phi = 0.5 * torch.atan2(2 * jxy, jxx - jyy)  # φ = ½ atan2(2 J_xy, J_xx - J_yy), the gradient
     return phi + math.pi / 2  # θ = φ + π/2: along the edge
 
 
-def brush_strokes(rgb: torch.Tensor, theta: torch.Tensor, half_length: int = STROKE_HALF_LENGTH) -> torch.Tensor:
+def brush_strokes(rgb: torch.Tensor, theta: torch.Tensor,
+                  half_length: int = STROKE_HALF_LENGTH) -> torch.Tensor:
     """Smear ``rgb`` along the strokes: the mean of x(p + t (cos θ, sin θ)), t = -L..L (step 2).
 
     Inputs: ``rgb`` (N, C, H, W) float; ``theta`` (N, 1, H, W) from :func:`stroke_orientation`;
@@ -139,7 +141,8 @@ def brush_strokes(rgb: torch.Tensor, theta: torch.Tensor, half_length: int = STR
     return total / (2 * half_length + 1)
 
 
-def quantise_to_palette(rgb: torch.Tensor, palette: torch.Tensor = PALETTE) -> tuple[torch.Tensor, torch.Tensor]:
+def quantise_to_palette(rgb: torch.Tensor,
+                        palette: torch.Tensor = PALETTE) -> tuple[torch.Tensor, torch.Tensor]:
     """The nearest palette colour of every pixel, by CIE Lab distance (ΔE*ab, step 3).
 
     Inputs: ``rgb`` (N, 3, H, W) in [0, 1]; ``palette`` (K, 3) uint8 sRGB.
@@ -168,7 +171,8 @@ def paint(images: torch.Tensor) -> torch.Tensor:
     Steps 1-4 of the module docstring, at the image's own pixel scale (a 7 px stroke).
     """
     if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3:
-        raise ValueError(f"images must be an (N, 3, H, W) uint8 tensor; got {tuple(images.shape)} {images.dtype}")
+        raise ValueError(f"images must be an (N, 3, H, W) uint8 tensor; "
+                         f"got {tuple(images.shape)} {images.dtype}")
     rgb = uint8_to_unit(images)
     theta = stroke_orientation(_luma(rgb))  # 1. along the edges
     strokes = brush_strokes(rgb, theta)  # 2. smeared along them

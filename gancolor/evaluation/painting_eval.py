@@ -72,7 +72,8 @@ def evaluate_painting_split(stylizer: Stylizer, split: str = "test", size: int =
     keep = torch.cat([torch.arange(len(domains.a))[part] for part in parts.values()])
     source, target = domains.a[keep], domains.b[keep]
     predictions = {"stylizer": stylizer.stylize_tensor(source, "AtoB")}
-    predictions.update({name: baseline(source) for name, baseline in painting_baselines(size, max_train).items()})
+    baselines = painting_baselines(size, max_train)
+    predictions.update({name: baseline(source) for name, baseline in baselines.items()})
     results = {"all": _score(predictions, target)}
     start = 0
     for name, part in parts.items():

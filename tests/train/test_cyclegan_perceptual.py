@@ -13,7 +13,13 @@ from gancolor.cli import main
 from gancolor.infer.stylizer import load_stylizer
 from gancolor.losses.perceptual import perceptual_loss
 from gancolor.train import fit
-from gancolor.train.cyclegan import LOSS_NAMES, PERCEPTUAL_NAMES, CycleGANConfig, CycleGANTrainer, export_stylizer
+from gancolor.train.cyclegan import (
+    LOSS_NAMES,
+    PERCEPTUAL_NAMES,
+    CycleGANConfig,
+    CycleGANTrainer,
+    export_stylizer,
+)
 
 
 def test_the_term_is_there_only_when_its_weight_is_set():
