@@ -4,7 +4,9 @@ The paintings are rendered (:func:`gancolor.data.paintings.paint`), so every pho
 painting: the renderer *defines* the style. Two evaluations, the rules of the seasons (notebook 06,
 model card section 3): PSNR and SSIM against the true painting, next to the baselines of
 :mod:`gancolor.evaluation.style_baselines` fitted on the *training* paintings (identity, the mean
-painting, Reinhard colour transfer):
+painting, Reinhard colour transfer). Beside them, a style measure that needs no pairs: the mean
+distance (ΔE*ab) of the colours to the painter's palette (:func:`~gancolor.data.paintings.palette_distance`),
+with the true paintings' value to compare with (a photo is far from the palette, a painting close):
 
 - :func:`evaluate_painting_split`: the embedded split (200 scenes + the photo crops), 64 px, and
   each part alone (``"scenes"``, ``"photo crops"``);
@@ -24,7 +26,7 @@ import numpy as np
 import torch
 
 from gancolor.color import signed_to_uint8, uint8_to_signed
-from gancolor.data.paintings import load_painting_domains, paint
+from gancolor.data.paintings import load_painting_domains, paint, palette_distance
 from gancolor.evaluation.scores import score_images
 from gancolor.evaluation.style_baselines import style_baselines
 from gancolor.infer.full_resolution import shrink
@@ -46,11 +48,14 @@ def painting_baselines(size: int = 64, max_train: int | None = None) -> dict[str
 
 
 def _score(predictions: dict[str, torch.Tensor], target: torch.Tensor) -> dict[str, dict[str, float]]:
-    """{method: {"psnr", "ssim"}} of each (N, 3, H, W) uint8 prediction against ``target``."""
+    """{method: {"psnr", "ssim", "palette_de"}} of each (N, 3, H, W) uint8 prediction against ``target``,
+    and the row "true painting" with only ``target``'s own palette distance (the value to match)."""
     rows = {}
     for name, pred in predictions.items():
         scores = score_images(pred, target)
-        rows[name] = {"psnr": scores["psnr"], "ssim": scores["ssim"]}
+        rows[name] = {"psnr": scores["psnr"], "ssim": scores["ssim"],
+                      "palette_de": float(palette_distance(pred).mean())}
+    rows["true painting"] = {"palette_de": float(palette_distance(target).mean())}  # nothing else to score
     return rows
 
 
@@ -105,7 +110,7 @@ def evaluate_painting_photos(stylizer: Stylizer, split: str = "test", max_train:
         predictions = {"stylizer": stylizer.stylize_tensor(x_small, "AtoB")}
         predictions.update({method: baseline(x_small) for method, baseline in baselines.items()})
         results[name] = _score(predictions, paint(x_small))
-    methods = next(iter(results.values())).keys()
+    first = next(iter(results.values()))  # every photo has the same methods and metrics
     results["mean"] = {method: {metric: float(np.mean([rows[method][metric] for rows in results.values()]))
-                                for metric in ("psnr", "ssim")} for method in methods}
+                                for metric in metrics} for method, metrics in first.items()}
     return results
