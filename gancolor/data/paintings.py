@@ -40,7 +40,8 @@ from gancolor.color import rgb_to_lab, uint8_to_unit, unit_to_uint8
 from gancolor.data.embedded import SPLITS, load_embedded
 from gancolor.data.unpaired import UnpairedDomains
 
-__all__ = ["PALETTE", "PALETTE_NAMES", "sobel", "gaussian_blur", "stroke_orientation", "brush_strokes",
+__all__ = ["PALETTE", "PALETTE_NAMES", "sobel", "gaussian_blur", "structure_tensor", "stroke_orientation",
+           "brush_strokes",
            "quantise_to_palette", "palette_distance",
            "paint", "paint_batched", "load_painting_domains", "PAINTING_DOMAINS"]
 
@@ -105,6 +106,18 @@ def sobel(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return F.conv2d(padded, kx.view(1, 1, 3, 3)), F.conv2d(padded, kx.t().contiguous().view(1, 1, 3, 3))
 
 
+def structure_tensor(gray: torch.Tensor, sigma: float = TENSOR_SIGMA, smooth: bool = True
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """J = G_ρ * (g gᵀ): its entries J_xx, J_xy, J_yy, each (N, 1, H, W), of ``gray`` (N, 1, H, W).
+
+    ``sigma`` ρ (px); ``smooth=False`` returns g gᵀ itself (no averaging over the neighbourhood).
+    """
+    gx, gy = sobel(gray)
+    products = torch.cat([gx * gx, gx * gy, gy * gy], dim=1)  # g gᵀ: (N, 3, H, W)
+    tensor = gaussian_blur(products, sigma) if smooth else products  # J = G_ρ * (g gᵀ)
+    return tensor[:, 0:1], tensor[:, 1:2], tensor[:, 2:3]
+
+
 def stroke_orientation(gray: torch.Tensor, sigma: float = TENSOR_SIGMA) -> torch.Tensor:
     """The direction of the brush stroke at every pixel: along the edges (step 1 of the module docstring).
 
@@ -113,9 +126,7 @@ def stroke_orientation(gray: torch.Tensor, sigma: float = TENSOR_SIGMA) -> torch
     x to the right and y *downwards* (image rows). Only θ mod π matters (a stroke has no sign).
     On a flat patch (J = 0) θ = π/2 (atan2(0, 0) = 0): vertical strokes.
     """
-    gx, gy = sobel(gray)
-    tensor = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], dim=1), sigma)  # J = G_ρ * (g gᵀ)
-    jxx, jxy, jyy = tensor[:, 0:1], tensor[:, 1:2], tensor[:, 2:3]
+    jxx, jxy, jyy = structure_tensor(gray, sigma)
     phi = 0.5 * torch.atan2(2 * jxy, jxx - jyy)  # φ = ½ atan2(2 J_xy, J_xx - J_yy), the gradient
     return phi + math.pi / 2  # θ = φ + π/2: along the edge
 
@@ -162,7 +173,8 @@ def _palette_distances(rgb: torch.Tensor, colours: torch.Tensor) -> torch.Tensor
 
 
 @torch.no_grad()
-def palette_distance(images: torch.Tensor, palette: torch.Tensor = PALETTE, batch_size: int = 256) -> torch.Tensor:
+def palette_distance(images: torch.Tensor, palette: torch.Tensor = PALETTE,
+                     batch_size: int = 256) -> torch.Tensor:
     """How far each image's colours are from the painter's palette: the mean over its pixels of the CIE Lab
     distance ΔE*ab to the nearest palette colour. (N, 3, H, W) uint8 -> (N,) float.
 

@@ -53,7 +53,8 @@ def test_evaluate_the_painting_model_on_real_photos(monkeypatch, capsys):
     from gancolor.evaluation.style_baselines import style_baselines
 
     targets = load_painting_domains("val").b[:32]  # small baselines: speed
-    monkeypatch.setattr(painting_eval, "painting_baselines", lambda size=64, max_train=None: style_baselines(targets))
+    monkeypatch.setattr(painting_eval, "painting_baselines",
+                        lambda size=64, max_train=None: style_baselines(targets))
     assert main(["evaluate", "--task", "stylize", "--data", "photos", "--split", "val", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["results"]
     assert set(rows) == {"stylizer (stylizer_photo2painting.pt)", "identity", "mean target", "Reinhard",

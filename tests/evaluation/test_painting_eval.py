@@ -36,7 +36,8 @@ def _small_baselines(monkeypatch):
     from gancolor.data.paintings import load_painting_domains
 
     targets = load_painting_domains("val").b[:64]
-    monkeypatch.setattr(painting_eval, "painting_baselines", lambda size=64, max_train=None: style_baselines(targets))
+    monkeypatch.setattr(painting_eval, "painting_baselines",
+                        lambda size=64, max_train=None: style_baselines(targets))
 
 
 def test_split_rows_and_parts():
@@ -48,7 +49,7 @@ def test_split_rows_and_parts():
         assert all(math.isfinite(row["psnr"]) and 0 <= row["ssim"] <= 1 for name, row in part.items()
                    if name != "true painting")
         assert set(part["true painting"]) == {"palette_de"}
-        assert part["true painting"]["palette_de"] < 0.6 * part["identity"]["palette_de"]  # closer to the palette
+        assert part["true painting"]["palette_de"] < 0.6 * part["identity"]["palette_de"]  # palette-like
 
 
 def test_real_photos_the_renderer_itself_beats_every_baseline():
@@ -56,4 +57,5 @@ def test_real_photos_the_renderer_itself_beats_every_baseline():
     assert set(results) == {"chelsea", "mean"}
     mean = results["mean"]
     assert mean["stylizer"]["ssim"] > 0.99  # the renderer's own output is the target
-    assert all(mean["stylizer"]["ssim"] > mean[name]["ssim"] for name in ("identity", "mean target", "Reinhard"))
+    baselines = ("identity", "mean target", "Reinhard")
+    assert all(mean["stylizer"]["ssim"] > mean[name]["ssim"] for name in baselines)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 
 from gancolor.course.checks._framework import ExerciseFailed, describe, exercise, expect_shape, expect_true
-from gancolor.data.paintings import gaussian_blur, sobel
+from gancolor.data.paintings import gaussian_blur, sobel, structure_tensor
 from gancolor.data.paintings import stroke_orientation as reference
 
 __all__ = ["stroke_orientation"]
@@ -64,18 +64,16 @@ def _inside(mask: torch.Tensor | None = None) -> torch.Tensor:
 
 def _coherent(gray: torch.Tensor, sigma: float) -> torch.Tensor:
     """Where the structure tensor has one clear direction: coherence ((λ1 - λ2) / (λ1 + λ2))² > 0.5."""
-    gx, gy = sobel(gray)
-    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], dim=1), sigma)
-    trace, diff = j[:, 0:1] + j[:, 2:3], torch.sqrt((j[:, 0:1] - j[:, 2:3]) ** 2 + 4 * j[:, 1:2] ** 2)
+    jxx, jxy, jyy = structure_tensor(gray, sigma)
+    trace, diff = jxx + jyy, torch.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2)
     return (diff / trace.clamp(min=1e-12)) ** 2 > 0.5
 
 
 def _mistakes(gray: torch.Tensor, sigma: float) -> list[tuple[str, torch.Tensor]]:
     """(name, the orientation that mistake gives) for the typical mistakes."""
     gx, gy = sobel(gray)
-    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], dim=1), sigma)
-    jxx, jxy, jyy = j[:, 0:1], j[:, 1:2], j[:, 2:3]
-    raw = torch.cat([gx * gx, gx * gy, gy * gy], dim=1)
+    jxx, jxy, jyy = structure_tensor(gray, sigma)
+    rxx, rxy, ryy = structure_tensor(gray, sigma, smooth=False)
     half = math.pi / 2
     return [
         ("the angle is the gradient's orientation: brush strokes must run *along* the edges, across the "
@@ -91,7 +89,7 @@ def _mistakes(gray: torch.Tensor, sigma: float) -> list[tuple[str, torch.Tensor]
          "and cancel on either side of a stripe; blur g gᵀ, then take the angle",
          gaussian_blur(torch.atan2(gy, gx), sigma) + half),
         ("the structure tensor is not smoothed: blur J = [gx², gx gy, gy²] with gaussian_blur(..., sigma) "
-         "before taking its angle", 0.5 * torch.atan2(2 * raw[:, 1:2], raw[:, 0:1] - raw[:, 2:3]) + half),
+         "before taking its angle", 0.5 * torch.atan2(2 * rxy, rxx - ryy) + half),
     ]
 
 
