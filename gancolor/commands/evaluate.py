@@ -30,8 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                           help="model file; repeat to compare (default: the shipped models of the task; "
                                "video: the temporal colorizer file)")
     evaluate.add_argument("--data", default="embedded",
-                          help="'embedded', 'photos' (whole real photos the dependencies ship), a dataset "
-                               "name or a folder")
+                          help="'embedded', 'photos' (whole real photos the dependencies ship), "
+                               "'embedded-paintings' (stylize: photo -> painting), a dataset name or a "
+                               "folder")
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
     evaluate.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
                           help="embedded colorize data only: which part")

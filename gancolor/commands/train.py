@@ -72,7 +72,9 @@ def _add_task(tasks: argparse._SubParsersAction, name: str, what: str, help: str
     output (``what`` is the model file it writes), resume, seed, device, precision."""
     parser = tasks.add_parser(name, help=help)
     parser.add_argument("--data", default="embedded",
-                        help="'embedded' (default), a dataset name (`gancolor download --list`) or a folder")
+                        help="'embedded' (default), 'embedded-paintings' (cyclegan: the embedded images <-> "
+                             "their rendered paintings), a dataset name (`gancolor download --list`) or a "
+                             "folder")
     parser.add_argument("--config", default=None, choices=["tiny", "full"],
                         help="a preset: 'tiny' (CPU, minutes; the default settings) or 'full' (GPU, the "
                              "paper's settings); options given explicitly override it")
