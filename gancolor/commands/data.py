@@ -11,7 +11,12 @@ if TYPE_CHECKING:
 
     from gancolor.data import UnpairedDomains
 
-__all__ = ["load_images", "load_domains"]
+__all__ = ["load_images", "load_domains", "EMBEDDED_DOMAINS"]
+
+#: The paired domains built from the embedded data: ``--data`` names for CycleGAN and its evaluation.
+#: "embedded" (the default) is summer <-> winter scenes; "embedded-paintings" photos <-> their
+#: paintings (gancolor.data.paintings).
+EMBEDDED_DOMAINS = ("embedded", "embedded-paintings")
 
 
 def load_images(data: str, split: str = "train", size: int = 64, source: str = "all"
@@ -53,12 +58,18 @@ def _dataset_split(data: str, split: str) -> str | None:
 
 
 def load_domains(data: str, split: str, size: int) -> UnpairedDomains:
-    """Two image domains for CycleGAN: ``"embedded"`` (summer <-> winter scenes, paired), a CycleGAN
-    dataset name (``gancolor download horse2zebra``) or a folder with trainA/ trainB/ testA/ testB/."""
+    """Two image domains for CycleGAN: ``"embedded"`` (summer <-> winter scenes, paired),
+    ``"embedded-paintings"`` (the embedded scenes and photo crops <-> their procedural paintings,
+    paired), a CycleGAN dataset name (``gancolor download horse2zebra``) or a folder with trainA/
+    trainB/ testA/ testB/."""
     from gancolor.data import load_embedded_domains, load_unpaired_folder
 
     if data == "embedded":
         return load_embedded_domains(split, size=size)
+    if data == "embedded-paintings":
+        from gancolor.data.paintings import load_painting_domains
+
+        return load_painting_domains(split, size=size)
     from gancolor.data.download import resolve_data
 
     folder_split = "train" if split == "train" else "test"  # the public sets have no val split

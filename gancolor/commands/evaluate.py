@@ -30,8 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                           help="model file; repeat to compare (default: the shipped models of the task; "
                                "video: the temporal colorizer file)")
     evaluate.add_argument("--data", default="embedded",
-                          help="'embedded', 'photos' (whole real photos the dependencies ship), a dataset "
-                               "name or a folder")
+                          help="'embedded', 'photos' (whole real photos the dependencies ship), "
+                               "'embedded-paintings' (stylize: photo -> painting), a dataset name or a "
+                               "folder")
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
     evaluate.add_argument("--source", default="all", choices=["all", "photos", "scenes"],
                           help="embedded colorize data only: which part")
@@ -166,9 +167,12 @@ def _evaluate_stylizers(args: argparse.Namespace) -> int:
     """``--task stylize``: PSNR/SSIM against the true target (paired data) and FID/KID (when the
     Inception weights exist), for each stylizer and the identity mapping."""
     from gancolor.evaluation.stylizer_eval import evaluate_stylizer
-    from gancolor.infer.stylizer import default_stylizer, load_stylizer
+    from gancolor.infer.stylizer import default_stylizer, load_stylizer, shipped_stylizer
 
-    paths = args.checkpoint or [default_stylizer()]
+    painting = args.data in ("embedded-paintings", "photos")
+    paths = args.checkpoint or [shipped_stylizer("painting") if painting else default_stylizer()]
+    if painting:
+        return _evaluate_painting_stylizers(args, paths)
     domains = load_domains(args.data, args.split, args.size)
     with_fid, fid_note = _fid_available(args.fid_weights)
     if not domains.paired and not with_fid:
@@ -182,6 +186,42 @@ def _evaluate_stylizers(args: argparse.Namespace) -> int:
         results["identity (input unchanged)"] = scores["identity"]
     note = f"{args.direction}: {len(domains.a)} A and {len(domains.b)} B images. {fid_note}".strip()
     return report(results, args, len(domains.a), note)
+
+
+def _evaluate_painting_stylizers(args: argparse.Namespace, paths: list[Path]) -> int:
+    """``--task stylize --data embedded-paintings|photos``: photo -> painting against the rendered
+    true painting, beside the baselines fitted on the training paintings
+    (gancolor.evaluation.painting_eval)."""
+    from gancolor.data.paintings import PAINTING_DOMAINS
+    from gancolor.evaluation.painting_eval import evaluate_painting_photos, evaluate_painting_split
+    from gancolor.infer.stylizer import load_stylizer
+
+    if args.direction != "AtoB":
+        raise UserError(f"--data {args.data}: only photo -> painting (AtoB) has a true target (the renderer)")
+    results: dict[str, dict[str, float]] = {}
+    for path in paths:
+        stylizer = load_stylizer(path)
+        if stylizer.domains != PAINTING_DOMAINS:
+            raise UserError(f"{path}: a {'2'.join(stylizer.domains)} stylizer; --data {args.data} scores "
+                            "photo -> painting stylizers (gancolor train cyclegan --data embedded-paintings)")
+        if args.data == "photos":
+            scores = evaluate_painting_photos(stylizer, args.split)["mean"]
+            note = f"real {args.split} photos at {stylizer.inference_size} px long side, against paint(photo)"
+        else:
+            scores = evaluate_painting_split(stylizer, args.split)["all"]
+            note = "AtoB (photo -> painting) against the rendered painting of each image"
+        results[f"stylizer ({Path(path).name})"] = scores.pop("stylizer")
+        results.update(scores)
+    count = len(_real_photo_names(args.split)) if args.data == "photos" else \
+        len(load_images("embedded", args.split)[0])
+    return report(results, args, count, note + "; baselines fitted on the train paintings")
+
+
+def _real_photo_names(split: str) -> list[str]:
+    """The names of the real photos of ``split``."""
+    from gancolor.data.real_photos import REAL_PHOTOS
+
+    return [name for name, photo in REAL_PHOTOS.items() if split in ("all", photo.split)]
 
 
 def _evaluate_multitask(args: argparse.Namespace) -> int:

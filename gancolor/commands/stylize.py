@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 
 from gancolor.commands.options import WORKING_SIZE, device_name
 
+#: ``--model``: the shipped stylizers (gancolor.infer.stylizer.SHIPPED_STYLIZERS, written out here so that
+#: building the parser does not import torch; tests/commands/test_stylize_painting.py checks they agree).
+SHIPPED_MODELS = ("seasons", "painting")
+
 #: Default ``--feather`` (pixels); the same as gancolor.infer.region_style.DEFAULT_FEATHER (not imported
 #: here: building the parser must not load numpy; tests/commands/test_stylize_mask.py checks they agree).
 FEATHER_DEFAULT = 8.0
@@ -25,9 +29,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     stylize.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     stylize.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     stylize.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"],
-                         help="AtoB (default; summer -> winter for the shipped model) or BtoA")
-    stylize.add_argument("--checkpoint", type=Path, default=None,
-                         help="stylizer file (default: the shipped summer <-> winter model)")
+                         help="AtoB (default; summer -> winter, photo -> painting for the shipped models) "
+                              "or BtoA")
+    model = stylize.add_mutually_exclusive_group()
+    model.add_argument("--model", default=None, choices=list(SHIPPED_MODELS),
+                       help="a shipped stylizer: seasons (summer <-> winter, the default) or painting "
+                            "(photo <-> painting)")
+    model.add_argument("--checkpoint", type=Path, default=None,
+                       help="stylizer file (default: the shipped summer <-> winter model)")
     stylize.add_argument("--size", type=WORKING_SIZE, default=None, help="long side (px) the model sees")
     stylize.add_argument("--mask", type=Path, default=None,
                          help="gray image: stylize only where it is white (gray: partly); "
@@ -52,7 +61,12 @@ def _feather(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gancolor stylize`` as parsed by :func:`add_parser`; returns the exit status."""
-    return stylize_files(args.inputs, args.out, direction=args.direction, checkpoint=args.checkpoint,
+    checkpoint = args.checkpoint
+    if args.model is not None:
+        from gancolor.infer.stylizer import shipped_stylizer
+
+        checkpoint = shipped_stylizer(args.model)
+    return stylize_files(args.inputs, args.out, direction=args.direction, checkpoint=checkpoint,
                          size=args.size, device=args.device, mask=args.mask, feather=args.feather)
 
 
@@ -61,7 +75,8 @@ def stylize_files(inputs: Sequence[str], out_dir: Path, direction: str = "AtoB",
                   mask: Path | None = None, feather: float | None = None) -> int:
     """Translate every input at full resolution into ``out_dir`` (see :func:`convert_files`).
 
-    ``direction``: "AtoB" or "BtoA" (for the shipped model, A = summer, B = winter).
+    ``direction``: "AtoB" or "BtoA" (A = summer, B = winter for the default model; photo, painting
+    for ``--model painting``).
     ``mask``: a gray image; only its white parts are stylized (gray: partly), its edge softened over
     ``feather`` pixels (default :data:`~gancolor.infer.region_style.DEFAULT_FEATHER`); it is read
     once, before any photo, and resized to each (:mod:`gancolor.infer.region_style`).

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gancolor.commands.data import load_domains, load_images
+from gancolor.commands.data import EMBEDDED_DOMAINS, load_domains, load_images
 from gancolor.commands.options import (
     IMAGE_SIZE,
     STEPS,
@@ -72,7 +72,9 @@ def _add_task(tasks: argparse._SubParsersAction, name: str, what: str, help: str
     output (``what`` is the model file it writes), resume, seed, device, precision."""
     parser = tasks.add_parser(name, help=help)
     parser.add_argument("--data", default="embedded",
-                        help="'embedded' (default), a dataset name (`gancolor download --list`) or a folder")
+                        help="'embedded' (default), 'embedded-paintings' (cyclegan: the embedded images <-> "
+                             "their rendered paintings), a dataset name (`gancolor download --list`) or a "
+                             "folder")
     parser.add_argument("--config", default=None, choices=["tiny", "full"],
                         help="a preset: 'tiny' (CPU, minutes; the default settings) or 'full' (GPU, the "
                              "paper's settings); options given explicitly override it")
@@ -141,9 +143,9 @@ def _add_colorize_options(colorize: argparse.ArgumentParser) -> None:
     _add_perceptual_option(colorize)
 
 
-def _add_perceptual_option(parser: argparse.ArgumentParser) -> None:
+def _add_perceptual_option(parser: argparse.ArgumentParser, where: str = "beside L1") -> None:
     parser.add_argument("--perceptual", type=_WEIGHT, default=None,
-                        help="weight of the perceptual (feature) loss beside L1, features of the shipped "
+                        help=f"weight of the perceptual (feature) loss {where}, features of the shipped "
                              "stylizer's encoder (Johnson et al. 2016; default 0 = off)")
 
 
@@ -168,6 +170,8 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
     cyclegan.add_argument("--blocks", type=int_in(1, 64), default=None,
                           help="ResNet blocks in G (paper: 9 at 256 px)")
     cyclegan.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
+    _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
+                                     "and G(F(b)) vs b")
 
 
 def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
@@ -373,8 +377,8 @@ def _preview_domains(args: argparse.Namespace, domains: Any, size: int) -> Any:
     from gancolor.data import UnpairedDomains
     from gancolor.train.watch import center_crops
 
-    if args.data == "embedded":
-        domains = load_domains("embedded", "val", size)
+    if args.data in EMBEDDED_DOMAINS:
+        domains = load_domains(args.data, "val", size)
     a, b = (center_crops(images[:_PREVIEWS], size) for images in (domains.a, domains.b))
     return UnpairedDomains(a, b, paired=domains.paired, names=domains.names, source=domains.source)
 
@@ -459,7 +463,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
-                   lambda_identity=args.lambda_identity)
+                   lambda_identity=args.lambda_identity, perceptual=args.perceptual)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)
@@ -473,8 +477,8 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
             preview=_preview_domains(args, domains, config.image_size))
     if stylizer_path is None:  # not rank 0 of a torchrun launch
         return 0
-    if args.data == "embedded":
-        val = load_domains("embedded", "val", config.image_size)
+    if args.data in EMBEDDED_DOMAINS:
+        val = load_domains(args.data, "val", config.image_size)
         stylizer = load_stylizer(stylizer_path)
         for direction in ("AtoB", "BtoA"):
             print(f"validation (embedded val split, {direction}, against the true target):")

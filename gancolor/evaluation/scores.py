@@ -21,6 +21,7 @@ METRIC_COLUMNS = {
     "colorfulness_ambiguous": "colorful (ambig.)",
     "fid": "FID",
     "kid": "KID",
+    "palette_de": "palette dE",  # photo -> painting: distance to the painter's palette (painting_eval)
 }
 
 

@@ -33,15 +33,27 @@ from gancolor.infer.full_resolution import DEFAULT_INFERENCE_SIZE, run_padded, s
 from gancolor.model_files import STYLIZER_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
-__all__ = ["DIRECTIONS", "Stylizer", "default_stylizer", "load_stylizer"]
+__all__ = ["DIRECTIONS", "SHIPPED_STYLIZERS", "Stylizer", "default_stylizer", "shipped_stylizer",
+           "load_stylizer"]
 
 #: The two translations a stylizer holds: A -> B and B -> A.
 DIRECTIONS = ("AtoB", "BtoA")
 
+#: The shipped stylizers by name (``gancolor stylize --model NAME``): the file in gancolor/weights/.
+#: "seasons" (A = summer, B = winter) is the default; "painting": A = photo, B = painting.
+SHIPPED_STYLIZERS = {"seasons": "stylizer_summer2winter.pt", "painting": "stylizer_photo2painting.pt"}
+
+
+def shipped_stylizer(name: str = "seasons") -> Path:
+    """The file of the shipped stylizer ``name`` (a key of :data:`SHIPPED_STYLIZERS`)."""
+    if name not in SHIPPED_STYLIZERS:
+        raise ValueError(f"no shipped stylizer {name!r}; choose one of {', '.join(SHIPPED_STYLIZERS)}")
+    return package_root() / "weights" / SHIPPED_STYLIZERS[name]
+
 
 def default_stylizer() -> Path:
     """The shipped summer <-> winter stylizer file (A = summer, B = winter)."""
-    return package_root() / "weights" / "stylizer_summer2winter.pt"
+    return shipped_stylizer("seasons")
 
 
 def _generator_classes() -> dict[str, type[nn.Module]]:

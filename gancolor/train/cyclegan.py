@@ -9,6 +9,17 @@ real B, D_A whether it is a real A (PatchGANs on RGB). The full objective (eq. 3
     L_cyc(G, F) = E_a ||F(G(a)) - a||_1 + E_b ||G(F(b)) - b||_1        (eq. 2)
     L_idt(G, F) = E_b ||G(b) - b||_1    + E_a ||F(a) - a||_1
 
+Optionally (``perceptual`` = w > 0, off by default) a *feature-level* cycle term is added:
+
+    + w [ l_feat(F(G(a)), a) + l_feat(G(F(b)), b) ],   l_feat(ŷ, y) = Σ_j ||φ_j(ŷ) - φ_j(y)||² / (C_j H_j W_j)
+
+Johnson et al. 2016's feature reconstruction loss (eq. 2; :mod:`gancolor.losses.perceptual`) on the
+cycle reconstruction, with φ the frozen encoder of the shipped stylizer
+(:mod:`gancolor.models.feature_net`). The L1 cycle term asks F to undo G pixel by pixel; this one
+asks the round trip to keep the edges and textures the features see, and tolerates a small
+shift or blur that L1 punishes (the content term of Johnson et al.'s style transfer, applied where
+CycleGAN has a target: its own input). It is our choice of where to put the term, not the paper's.
+
 The adversarial terms alone would let G map every summer photo to *some* winter photo; the cycle
 term demands that F can undo it, so G must keep the content and change only the style.
 As in the paper's code, L_GAN is least squares (LSGAN, Mao et al. 2017): G minimises
@@ -36,8 +47,10 @@ from gancolor.losses import (
     cyclegan_generator_loss,
     identity_loss,
 )
+from gancolor.losses.perceptual import perceptual_loss
 from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
 from gancolor.models import PatchDiscriminator, ResnetGenerator
+from gancolor.models.feature_net import load_feature_net
 from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
@@ -52,10 +65,14 @@ from gancolor.train.sampling import (
 from gancolor.train.schedule import linear_decay
 from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
 
-__all__ = ["CycleGANConfig", "CycleGANTrainer", "export_stylizer", "train_cyclegan", "LOSS_NAMES"]
+__all__ = ["CycleGANConfig", "CycleGANTrainer", "export_stylizer", "train_cyclegan", "LOSS_NAMES",
+           "PERCEPTUAL_NAMES"]
 
-#: The losses :meth:`CycleGANTrainer.train_step` reports, unweighted.
+#: The losses :meth:`CycleGANTrainer.train_step` reports, unweighted (with ``perceptual`` > 0 also
+#: :data:`PERCEPTUAL_NAMES`).
 LOSS_NAMES = ("g_ab", "g_ba", "cycle_a", "cycle_b", "idt_a", "idt_b", "d_a", "d_b")
+#: The feature-level cycle terms l_feat(F(G(a)), a) and l_feat(G(F(b)), b), reported when ``perceptual`` > 0.
+PERCEPTUAL_NAMES = ("perc_a", "perc_b")
 
 # step_generator streams: the random choices of one step, independent of each other.
 _CROPS_A, _CROPS_B, _POOL_A, _POOL_B = 0, 1, 2, 3
@@ -87,6 +104,14 @@ class CycleGANConfig(TrainConfig):
     steps: int = 3000  # total steps: the schedule needs it (train with fit(trainer, config.steps))
     decay_steps: int | None = None  # steps of linear decay at the end; None = steps // 2
     flip: bool = True  # random horizontal flips
+    # Feature-level cycle term (Johnson et al. 2016 on F(G(a)) vs a and G(F(b)) vs b, the module
+    # docstring): its weight w, beside the L1 cycle term's λ; 0 = off (not computed).
+    perceptual: float = 0.0
+
+    def omitted(self) -> set[str]:
+        """Besides the speed options, ``perceptual`` at 0: the config of such a run is the one it had
+        before the setting existed (old checkpoints and stylizer files resume and compare equal)."""
+        return super().omitted() | ({"perceptual"} if not self.perceptual else set())
 
     @property
     def resolved_decay_steps(self) -> int:
@@ -122,17 +147,23 @@ class CycleGANTrainer(Trainer):
         return {"fake_b": nets.G_AB(batch["real_a"]), "fake_a": nets.G_BA(batch["real_b"])}
 
     def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
-        """G and F: min L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc + λ λ_idt L_idt (the Ds only critics)."""
+        """G and F: min L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc + λ λ_idt L_idt (the Ds only critics),
+        plus w [l_feat(F(G(a)), a) + l_feat(G(F(b)), b)] when ``perceptual`` = w > 0."""
         cfg, real_a, real_b = self.config, batch["real_a"], batch["real_b"]
         fake_a, fake_b = fakes["fake_a"], fakes["fake_b"]
+        rec_a, rec_b = nets.G_BA(fake_b), nets.G_AB(fake_a)  # F(G(a)), G(F(b))
         terms = {
             "g_ab": cyclegan_generator_loss(nets.D_B(fake_b), cfg.gan_loss),  # E (D_B(G(a)) - 1)²
             "g_ba": cyclegan_generator_loss(nets.D_A(fake_a), cfg.gan_loss),  # E (D_A(F(b)) - 1)²
-            "cycle_a": cycle_loss(nets.G_BA(fake_b), real_a),  # E ||F(G(a)) - a||_1
-            "cycle_b": cycle_loss(nets.G_AB(fake_a), real_b),  # E ||G(F(b)) - b||_1
+            "cycle_a": cycle_loss(rec_a, real_a),  # E ||F(G(a)) - a||_1
+            "cycle_b": cycle_loss(rec_b, real_b),  # E ||G(F(b)) - b||_1
             "idt_a": 0.0, "idt_b": 0.0,  # reported as 0 when λ_idt = 0 (then not computed)
         }
         loss = terms["g_ab"] + terms["g_ba"] + cfg.lambda_cycle * (terms["cycle_a"] + terms["cycle_b"])
+        if self.features is not None:  # w [Σ_j ||φ_j(F(G(a))) - φ_j(a)||² / (C_j H_j W_j) + (same for b)]
+            terms["perc_a"] = perceptual_loss(self.features, rec_a, real_a)
+            terms["perc_b"] = perceptual_loss(self.features, rec_b, real_b)
+            loss = loss + cfg.perceptual * (terms["perc_a"] + terms["perc_b"])
         if cfg.lambda_identity > 0:
             terms["idt_a"] = identity_loss(nets.G_BA(real_a), real_a)  # E ||F(a) - a||_1
             terms["idt_b"] = identity_loss(nets.G_AB(real_b), real_b)  # E ||G(b) - b||_1
@@ -159,6 +190,8 @@ class CycleGANTrainer(Trainer):
     def __init__(self, config: CycleGANConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         check_unpaired_settings(config, domains)
+        if not config.perceptual >= 0:
+            raise ValueError(f"perceptual is a weight >= 0 (0 = off); got {config.perceptual}")
         distributed.check_batch_size(config.batch_size)
         self.config = config
         self.domains = domains
@@ -181,6 +214,8 @@ class CycleGANTrainer(Trainer):
 
         self.G_AB, self.G_BA = generator(), generator()
         self.D_A, self.D_B = discriminator(), discriminator()
+        #: The frozen feature network of the feature-level cycle term (None without ``perceptual``).
+        self.features = load_feature_net(device=self.device) if config.perceptual else None
         check_crop_size(self.D_A, config.image_size)
         multiple = self.G_AB.size_multiple
         if config.image_size % multiple or config.image_size < self.G_AB.min_size:

@@ -250,7 +250,7 @@ def check_options(where: str, words: list[str], options: Options) -> list[str]:
             allowed = options.choices.get(name, (alternative,))
             assert alternative in allowed, f"{where}: {name} {alternative}: not in {allowed}"
             if name == "--data" and "/" not in alternative:
-                known = {"embedded", "photos"} | dataset_names()
+                known = {"embedded", "embedded-paintings", "photos"} | dataset_names()  # commands/data.py
                 assert alternative in known, f"{where}: --data {alternative}: no such dataset {sorted(known)}"
     return positionals
 

@@ -1,0 +1,116 @@
+"""Held-out evaluation of a photo -> painting stylizer, on the embedded test split and on real photos.
+
+The paintings are rendered (:func:`gancolor.data.paintings.paint`), so every photo has a true
+painting: the renderer *defines* the style. Two evaluations, the rules of the seasons (notebook 06,
+model card section 3): PSNR and SSIM against the true painting, next to the baselines of
+:mod:`gancolor.evaluation.style_baselines` fitted on the *training* paintings (identity, the mean
+painting, Reinhard colour transfer). Beside them, a style measure that needs no pairs: the mean
+distance (ΔE*ab) of the colours to the painter's palette (:func:`~gancolor.data.paintings.palette_distance`),
+with the true paintings' value to compare with (a photo is far from the palette, a painting close):
+
+- :func:`evaluate_painting_split`: the embedded split (200 scenes + the photo crops), 64 px, and
+  each part alone (``"scenes"``, ``"photo crops"``);
+- :func:`evaluate_painting_photos`: whole real photos that no training saw
+  (:mod:`gancolor.data.real_photos`), each shrunk to the stylizer's working size (long side
+  ``inference_size``, 256 px for the shipped model), where G runs directly; the target is the
+  renderer applied to that same image. This measures how well the model learned the renderer on a
+  kind of image it never saw (real photos, 4x the training resolution), not how a painter would
+  paint the photo.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+
+from gancolor.color import signed_to_uint8, uint8_to_signed
+from gancolor.data.paintings import load_painting_domains, paint, palette_distance
+from gancolor.evaluation.scores import score_images
+from gancolor.evaluation.style_baselines import style_baselines
+from gancolor.infer.full_resolution import shrink
+from gancolor.infer.stylizer import Stylizer
+
+__all__ = ["painting_baselines", "evaluate_painting_split", "evaluate_painting_photos", "PARTS"]
+
+#: The parts of an embedded split the split evaluation also reports alone.
+PARTS = ("all", "scenes", "photo crops")
+
+
+@functools.lru_cache(maxsize=2)
+def painting_baselines(size: int = 64, max_train: int | None = None) -> dict[str, object]:
+    """:func:`~gancolor.evaluation.style_baselines.style_baselines` fitted on the embedded *train*
+    paintings (the first ``max_train`` of them; None = all 3,815): identity, "mean target", "Reinhard"."""
+    train = load_painting_domains("train", size=size)
+    targets = train.b if max_train is None else train.b[:max_train]
+    return style_baselines(targets)
+
+
+def _score(predictions: dict[str, torch.Tensor], target: torch.Tensor) -> dict[str, dict[str, float]]:
+    """{method: {"psnr", "ssim", "palette_de"}} of each (N, 3, H, W) uint8 prediction against ``target``,
+    and the row "true painting" with only ``target``'s own palette distance (the value to match)."""
+    rows = {}
+    for name, pred in predictions.items():
+        scores = score_images(pred, target)
+        rows[name] = {"psnr": scores["psnr"], "ssim": scores["ssim"],
+                      "palette_de": float(palette_distance(pred).mean())}
+    rows["true painting"] = {"palette_de": float(palette_distance(target).mean())}  # nothing else to score
+    return rows
+
+
+@torch.no_grad()
+def evaluate_painting_split(stylizer: Stylizer, split: str = "test", size: int = 64,
+                            max_train: int | None = None, limit: int | None = None
+                            ) -> dict[str, dict[str, dict[str, float]]]:
+    """Photo -> painting on the embedded ``split``: ``{part: {method: {"psnr", "ssim"}}}``.
+
+    ``part`` in :data:`PARTS`; methods "stylizer" and the baselines (fitted on the train paintings,
+    ``max_train`` of them). ``limit`` keeps the first ``limit`` scenes and photo crops of each part
+    (None: all; for quick looks).
+    """
+    domains = load_painting_domains(split, size=size)
+    n_crops = int((domains.a.shape[0]) - _n_scenes(split))  # the photo crops come first
+    parts = {"photo crops": slice(0, n_crops), "scenes": slice(n_crops, len(domains.a))}
+    if limit is not None:
+        parts = {name: slice(part.start, min(part.stop, part.start + limit)) for name, part in parts.items()}
+    keep = torch.cat([torch.arange(len(domains.a))[part] for part in parts.values()])
+    source, target = domains.a[keep], domains.b[keep]
+    predictions = {"stylizer": stylizer.stylize_tensor(source, "AtoB")}
+    baselines = painting_baselines(size, max_train)
+    predictions.update({name: baseline(source) for name, baseline in baselines.items()})
+    results = {"all": _score(predictions, target)}
+    start = 0
+    for name, part in parts.items():
+        count = part.stop - part.start
+        chosen = slice(start, start + count)
+        results[name] = _score({k: v[chosen] for k, v in predictions.items()}, target[chosen])
+        start += count
+    return {name: results[name] for name in PARTS}
+
+
+def _n_scenes(split: str) -> int:
+    from gancolor.data.embedded import DEFAULT_N_SCENES
+
+    return DEFAULT_N_SCENES[split]
+
+
+@torch.no_grad()
+def evaluate_painting_photos(stylizer: Stylizer, split: str = "test", max_train: int | None = None
+                             ) -> dict[str, dict[str, dict[str, float]]]:
+    """Photo -> painting on the real photos of ``split``: ``{photo name: {method: {"psnr", "ssim"}}}``
+    and ``"mean"`` (over the photos) at the stylizer's working size, against ``paint`` of that image."""
+    from gancolor.data.real_photos import real_photos
+
+    baselines = painting_baselines(64, max_train)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for name, rgb in real_photos(split, long_side=None).items():
+        x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8, a writable copy
+        x_small = signed_to_uint8(shrink(uint8_to_signed(x), stylizer.working_size(*rgb.shape[:2])))
+        predictions = {"stylizer": stylizer.stylize_tensor(x_small, "AtoB")}
+        predictions.update({method: baseline(x_small) for method, baseline in baselines.items()})
+        results[name] = _score(predictions, paint(x_small))
+    first = next(iter(results.values()))  # every photo has the same methods and metrics
+    results["mean"] = {method: {metric: float(np.mean([rows[method][metric] for rows in results.values()]))
+                                for metric in metrics} for method, metrics in first.items()}
+    return results

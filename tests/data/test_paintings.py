@@ -1,0 +1,81 @@
+"""The painterly renderer (gancolor.data.paintings) and the photo <-> painting domains."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from gancolor.color import rgb_to_lab, uint8_to_unit
+from gancolor.commands.data import load_domains
+from gancolor.data.paintings import (
+    PAINTING_DOMAINS,
+    PALETTE,
+    brush_strokes,
+    load_painting_domains,
+    paint,
+    quantise_to_palette,
+    stroke_orientation,
+)
+
+
+def _images(n: int = 3, size: int = 32, seed: int = 0) -> torch.Tensor:
+    """(n, 3, size, size) uint8: smooth colour blobs with an edge."""
+    g = torch.Generator().manual_seed(seed)
+    small = torch.rand(n, 3, 4, 4, generator=g)
+    images = torch.nn.functional.interpolate(small, size=(size, size), mode="bilinear")
+    images[:, :, :, size // 2:] *= 0.5  # a vertical edge
+    return (images * 255).round().to(torch.uint8)
+
+
+def test_paint_is_deterministic_keeps_shape_and_rejects_bad_input():
+    images = _images()
+    painted = paint(images)
+    assert painted.shape == images.shape and painted.dtype == torch.uint8
+    assert torch.equal(painted, paint(images.clone())) and not torch.equal(painted, images)
+    with pytest.raises(ValueError, match="uint8"):
+        paint(images.float())
+
+
+def test_quantise_returns_palette_colours_and_keeps_palette_colours():
+    colours, index = quantise_to_palette(uint8_to_unit(_images()))
+    palette = uint8_to_unit(PALETTE)
+    assert index.min() >= 0 and index.max() < len(PALETTE)
+    assert torch.allclose(colours, palette[index].permute(0, 3, 1, 2))
+    swatches = palette.t().reshape(1, 3, 1, -1)  # every palette colour, one pixel each
+    _, own = quantise_to_palette(swatches)
+    assert torch.equal(own[0, 0], torch.arange(len(PALETTE)))
+
+
+def test_painting_moves_colours_towards_the_palette():
+    images = _images(n=4, seed=3)
+    palette_lab = rgb_to_lab(uint8_to_unit(PALETTE).t().reshape(1, 3, 1, -1))[0, :, 0].t()  # (K, 3)
+
+    def distance_to_palette(x: torch.Tensor) -> float:
+        lab = rgb_to_lab(uint8_to_unit(x)).permute(0, 2, 3, 1).reshape(-1, 1, 3)
+        return float((lab - palette_lab).norm(dim=-1).min(dim=1).values.mean())
+
+    assert distance_to_palette(paint(images)) < 0.7 * distance_to_palette(images)
+
+
+def test_strokes_run_along_an_edge_and_keep_it_sharp():
+    gray = torch.zeros(1, 1, 24, 24)
+    gray[..., 12:] = 1.0  # a vertical edge
+    theta = stroke_orientation(gray)
+    inside = theta[..., 4:-4, 4:-4]
+    assert torch.allclose(torch.remainder(inside, math.pi), torch.full_like(inside, math.pi / 2), atol=1e-4)
+    along = brush_strokes(gray, theta)
+    across = brush_strokes(gray, theta + math.pi / 2)
+    assert torch.equal(along[..., 4:-4, :], gray[..., 4:-4, :])  # smeared along the edge: unchanged
+    assert (across - gray).abs().max() > 0.3  # smeared across it: blurred
+
+
+def test_painting_domains_are_paired_renderings():
+    domains = load_painting_domains("val")
+    assert domains.paired and domains.names == PAINTING_DOMAINS
+    assert torch.equal(domains.b[:8], paint(domains.a[:8]))
+    assert load_domains("embedded-paintings", "val", 64).names == PAINTING_DOMAINS
+    assert load_domains("embedded", "val", 64).names == ("summer", "winter")  # the default is unchanged
+    with pytest.raises(ValueError, match="split"):
+        load_painting_domains("holdout")

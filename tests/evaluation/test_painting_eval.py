@@ -1,0 +1,61 @@
+"""Photo -> painting evaluation (gancolor.evaluation.painting_eval): the rows, and that it can tell a
+model from the baselines."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from gancolor.data.paintings import paint
+from gancolor.evaluation import painting_eval
+from gancolor.evaluation.style_baselines import style_baselines
+
+
+class _Fake:
+    """A stand-in stylizer: ``kind`` "identity" returns its input, "renderer" the true painting."""
+
+    inference_size = 64
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def working_size(self, height: int, width: int) -> tuple[int, int]:
+        scale = min(1.0, self.inference_size / max(height, width))
+        return round(height * scale), round(width * scale)
+
+    def stylize_tensor(self, images: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
+        assert direction == "AtoB"
+        return images.clone() if self.kind == "identity" else paint(images)
+
+
+@pytest.fixture(autouse=True)
+def _small_baselines(monkeypatch):
+    """Baselines fitted on 64 val paintings instead of the 3,815 train ones (speed)."""
+    from gancolor.data.paintings import load_painting_domains
+
+    targets = load_painting_domains("val").b[:64]
+    monkeypatch.setattr(painting_eval, "painting_baselines",
+                        lambda size=64, max_train=None: style_baselines(targets))
+
+
+def test_split_rows_and_parts():
+    results = painting_eval.evaluate_painting_split(_Fake("identity"), "val", limit=6)
+    assert tuple(results) == painting_eval.PARTS
+    for part in results.values():
+        assert set(part) == {"stylizer", "identity", "mean target", "Reinhard", "true painting"}
+        assert part["stylizer"] == part["identity"]  # an identity "model" scores as the identity
+        assert all(math.isfinite(row["psnr"]) and 0 <= row["ssim"] <= 1 for name, row in part.items()
+                   if name != "true painting")
+        assert set(part["true painting"]) == {"palette_de"}
+        assert part["true painting"]["palette_de"] < 0.6 * part["identity"]["palette_de"]  # palette-like
+
+
+def test_real_photos_the_renderer_itself_beats_every_baseline():
+    results = painting_eval.evaluate_painting_photos(_Fake("renderer"), "val")
+    assert set(results) == {"chelsea", "mean"}
+    mean = results["mean"]
+    assert mean["stylizer"]["ssim"] > 0.99  # the renderer's own output is the target
+    baselines = ("identity", "mean target", "Reinhard")
+    assert all(mean["stylizer"]["ssim"] > mean[name]["ssim"] for name in baselines)
