@@ -106,14 +106,19 @@ def _load_colorizers(paths: list[Path], temperatures: list[float] | None) -> dic
 
 def _evaluate_photos(args: argparse.Namespace) -> int:
     """``--data photos``: whole held-out real photos (gancolor.evaluate_photos), every method at
-    full resolution with the gray photo and Levin et al. 2004 beside the models."""
+    full resolution beside the baselines: the gray photo, the mean ab and colour transfer (fitted on
+    every other image of the embedded train split, as in notebook 04) and, with hints, Levin et al. 2004."""
+    from gancolor.data import load_embedded
     from gancolor.data.real_photos import real_photos
-    from gancolor.evaluation.baseline_colorizers import Levin2004
-    from gancolor.evaluation.photo_eval import GrayPhoto, evaluate_photos, format_photo_table
+    from gancolor.evaluation.baseline_colorizers import ColorTransfer, Levin2004, MeanAB
+    from gancolor.evaluation.photo_eval import BaselinePhoto, GrayPhoto, evaluate_photos, format_photo_table
 
     counts = sorted(set(args.hints or [0]))
     paths = args.checkpoint or _shipped_checkpoints(hints=any(counts))
-    methods = {"gray": GrayPhoto(), **({"Levin 2004": Levin2004()} if any(counts) else {}),
+    train = load_embedded("train").images[::2]
+    baselines = {"gray": GrayPhoto(), "mean ab": BaselinePhoto(MeanAB.fit(train)),
+                 "colour transfer": BaselinePhoto(ColorTransfer(train))}
+    methods = {**baselines, **({"Levin 2004": Levin2004()} if any(counts) else {}),
                **_load_colorizers(paths, args.temperature)}
     photos = real_photos(args.split)
     results = evaluate_photos(methods, photos, counts, progress=not args.json)

@@ -96,6 +96,9 @@ def test_evaluate_photos_command_prints_json(capsys, tmp_path):
                  "--checkpoint", str(path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["photos"] == ["chelsea"] and report["hints"] == [0, 5]
-    assert set(report["results"]) == {"gray", "Levin 2004", "L1-only + hints (hints.pt)", "ground truth"}
+    assert set(report["results"]) == {"gray", "mean ab", "colour transfer", "Levin 2004",
+                                      "L1-only + hints (hints.pt)", "ground truth"}
+    assert set(report["results"]["mean ab"]) == {"0"}  # image baselines take no hints
+    assert report["results"]["colour transfer"]["0"]["colorfulness"] > 1  # it does colour the photo
     assert report["results"]["ground truth"]["0"]["psnr"] is None  # inf is not JSON
     assert report["results"]["Levin 2004"]["5"]["psnr"] > report["results"]["gray"]["0"]["psnr"]
