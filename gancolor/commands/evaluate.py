@@ -210,23 +210,16 @@ def _evaluate_painting_stylizers(args: argparse.Namespace, paths: list[Path]) ->
             raise UserError(f"{path}: a {'2'.join(stylizer.domains)} stylizer; --data {args.data} scores "
                             "photo -> painting stylizers (gancolor train cyclegan --data embedded-paintings)")
         if args.data == "photos":
-            scores = evaluate_painting_photos(stylizer, args.split)["mean"]
+            per_photo = evaluate_painting_photos(stylizer, args.split)
+            scores, count = per_photo.pop("mean"), len(per_photo)
             note = f"real {args.split} photos at {stylizer.inference_size} px long side, against paint(photo)"
         else:
             scores = evaluate_painting_split(stylizer, args.split)["all"]
+            count = len(load_images("embedded", args.split)[0])
             note = "AtoB (photo -> painting) against the rendered painting of each image"
         results[f"stylizer ({Path(path).name})"] = scores.pop("stylizer")
         results.update(scores)
-    count = len(_real_photo_names(args.split)) if args.data == "photos" else \
-        len(load_images("embedded", args.split)[0])
     return report(results, args, count, note + "; baselines fitted on the train paintings")
-
-
-def _real_photo_names(split: str) -> list[str]:
-    """The names of the real photos of ``split``."""
-    from gancolor.data.real_photos import REAL_PHOTOS
-
-    return [name for name, photo in REAL_PHOTOS.items() if split in ("all", photo.split)]
 
 
 def _evaluate_multitask(args: argparse.Namespace) -> int:

@@ -56,6 +56,8 @@ def test_evaluate_the_painting_model_on_real_photos(monkeypatch, capsys):
     monkeypatch.setattr(painting_eval, "painting_baselines",
                         lambda size=64, max_train=None: style_baselines(targets))
     assert main(["evaluate", "--task", "stylize", "--data", "photos", "--split", "val", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)["results"]
+    report = json.loads(capsys.readouterr().out)
+    rows = report["results"]
     assert set(rows) == {"stylizer (stylizer_photo2painting.pt)", "identity", "mean target", "Reinhard",
                          "true painting"}
+    assert report["images"] == 1  # the val split's one real photo (chelsea)
