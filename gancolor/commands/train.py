@@ -170,6 +170,9 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
     cyclegan.add_argument("--blocks", type=int_in(1, 64), default=None,
                           help="ResNet blocks in G (paper: 9 at 256 px)")
     cyclegan.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
+    cyclegan.add_argument("--residual", action="store_true", default=None,
+                          help="generators that output the input plus a change, starting as the identity "
+                               "(suits styles that keep most of the photo, e.g. --data embedded-paintings)")
     _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
                                      "and G(F(b)) vs b")
 
@@ -463,7 +466,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
-                   lambda_identity=args.lambda_identity, perceptual=args.perceptual)
+                   lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)

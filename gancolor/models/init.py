@@ -20,6 +20,7 @@ __all__ = [
     "init_weights",
     "apply_spectral_norm",
     "count_parameters",
+    "add_change",
 ]
 
 #: The normalisations a model can be built with.
@@ -56,6 +57,19 @@ def uses_bias(norm: str) -> bool:
     before them is cancelled; only ``"none"`` keeps it.
     """
     return norm == "none"
+
+
+def add_change(image: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
+    """A residual output layer: the image plus a change, kept in [-1, 1] by adding in tanh space.
+
+        y = tanh(atanh(x) + h)
+
+    ``image`` x and the result (N, C, H, W) in [-1, 1] (x clamped to ±0.999 so that atanh is finite:
+    an 8-bit pixel moves by less than 0.13 of a level); ``change`` h (N, C, H, W), unbounded.
+    h = 0 returns x: a generator ending here starts as the identity when its last layer starts at zero,
+    and only has to learn what changes (a style that keeps the photo's layout and most of its colour).
+    """
+    return torch.tanh(torch.atanh(image.clamp(-0.999, 0.999)) + change)
 
 
 def init_weights(module: ModuleT, std: float = 0.02) -> ModuleT:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from gancolor.color import lab_normalized_to_rgb, unit_to_signed
-from gancolor.models.init import NORMS, check_choice, init_weights
+from gancolor.models.init import NORMS, add_change, check_choice, init_weights
 from gancolor.models.unet import (
     UPSAMPLE_MODES,
     check_size_multiple,
@@ -117,7 +117,7 @@ class MultiTaskGenerator(nn.Module):
             return torch.tanh(h)
         if L_n is None:
             raise ValueError("a residual style head needs L_n: decode(features, 'style', L_n)")
-        return torch.tanh(torch.atanh(gray_rgb_n(L_n).clamp(-0.999, 0.999)) + h)
+        return add_change(gray_rgb_n(L_n), h)
 
     def forward(self, L_n: torch.Tensor,  # noqa: N803
                 head: str | None = None) -> tuple[torch.Tensor, torch.Tensor] | torch.Tensor:

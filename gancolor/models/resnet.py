@@ -25,6 +25,13 @@ checkerboard pattern a transposed conv leaves (Odena et al. 2016), for ~14% more
 training step at 64 px; :class:`~gancolor.train.cyclegan.CycleGANConfig` uses it, as early
 training showed the grid with ``"transpose"``.
 
+``residual=True`` (our option, not the paper's) ends the network with a *change* to its input instead
+of the image: c7s1-3 without tanh gives h, and the output is tanh(atanh(x) + h)
+(:func:`~gancolor.models.init.add_change`). Its last conv starts at zero, so the generator starts
+as the identity. Without skip connections the plain network must rebuild every pixel from a
+quarter-size code; the residual one passes the photo's detail through untouched, which suits
+styles that keep most of the photo (a painting of it) rather than replacing it (summer -> winter).
+
 Reflection padding (instead of zeros) keeps the borders free of the dark frame that zero padding
 teaches the network to paint.
 """
@@ -34,7 +41,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gancolor.models.init import NORMS, check_choice, init_weights, make_norm, uses_bias
+from gancolor.models.init import NORMS, add_change, check_choice, init_weights, make_norm, uses_bias
 from gancolor.models.unet import UPSAMPLE_MODES
 
 __all__ = ["ResnetGenerator", "ResidualBlock"]
@@ -75,6 +82,8 @@ class ResnetGenerator(nn.Module):
         norm: ``"instance"`` (CycleGAN, per-image statistics: no dependence on the batch),
             ``"batch"`` or ``"none"``; never on the output layer.
         upsample: ``"transpose"`` (paper) or ``"bilinear"`` (+ 3x3 conv, no checkerboard).
+        residual: output tanh(atanh(x) + h), h the last conv's output (starting at zero: the
+            identity), instead of tanh(h); needs out_channels == in_channels.
     """
 
     def __init__(
@@ -86,14 +95,21 @@ class ResnetGenerator(nn.Module):
         n_down: int = 2,
         norm: str = "instance",
         upsample: str = "transpose",
+        residual: bool = False,
     ) -> None:
         super().__init__()
         check_choice("norm", norm, NORMS)
         check_choice("upsample", upsample, UPSAMPLE_MODES)
         if min(in_channels, out_channels, width) < 1 or n_blocks < 0 or n_down < 0:
             raise ValueError("in_channels, out_channels and width must be >= 1, n_blocks and n_down >= 0")
+        if residual and in_channels != out_channels:
+            raise ValueError(f"residual=True adds a change to the input: out_channels ({out_channels}) must "
+                             f"equal in_channels ({in_channels})")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width,
                            n_blocks=n_blocks, n_down=n_down, norm=norm, upsample=upsample)
+        if residual:  # files written before the option, and plain generators, keep their config
+            self.config["residual"] = True
+        self.residual = residual
         self.in_channels = in_channels
         self.size_multiple = 2**n_down
         self.min_size = max(4, 2 * self.size_multiple)  # reflection pads: 3 px at H, 1 px at H / 2**n_down
@@ -127,10 +143,14 @@ class ResnetGenerator(nn.Module):
                 resize = [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
                           nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=bias)]
             layers += [*resize, make_norm(norm, c_out), nn.ReLU()]
-        # c7s1-out: (N, k, H, W) -> (N, C_out, H, W), then tanh
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(width, out_channels, kernel_size=7), nn.Tanh()]
+        # c7s1-out: (N, k, H, W) -> (N, C_out, H, W), then tanh (residual: the change h, no tanh)
+        last = nn.Conv2d(width, out_channels, kernel_size=7)
+        layers += [nn.ReflectionPad2d(3), last, nn.Identity() if residual else nn.Tanh()]
         self.layers = nn.Sequential(*layers)
         init_weights(self)
+        if residual:  # h = 0 at the start: G(x) = x
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -147,4 +167,5 @@ class ResnetGenerator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: ``x`` (N, in_channels, H, W) in [-1, 1]. Returns: (N, out_channels, H, W) in [-1, 1]."""
         self._check_input(x)
-        return self.layers(x)
+        out = self.layers(x)
+        return add_change(x, out) if self.residual else out

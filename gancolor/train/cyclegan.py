@@ -107,11 +107,17 @@ class CycleGANConfig(TrainConfig):
     # Feature-level cycle term (Johnson et al. 2016 on F(G(a)) vs a and G(F(b)) vs b, the module
     # docstring): its weight w, beside the L1 cycle term's λ; 0 = off (not computed).
     perceptual: float = 0.0
+    # Residual generators, G(x) = tanh(atanh(x) + h) starting at the identity
+    # (:class:`~gancolor.models.ResnetGenerator`'s ``residual``): our option, for styles that keep
+    # most of the photo. Off = the paper's generators.
+    residual: bool = False
 
     def omitted(self) -> set[str]:
-        """Besides the speed options, ``perceptual`` at 0: the config of such a run is the one it had
-        before the setting existed (old checkpoints and stylizer files resume and compare equal)."""
-        return super().omitted() | ({"perceptual"} if not self.perceptual else set())
+        """Besides the speed options, ``perceptual`` at 0 and ``residual`` off: the config of such a run
+        is the one it had before the setting existed (old checkpoints and stylizer files resume and
+        compare equal)."""
+        off = {name for name in ("perceptual", "residual") if not getattr(self, name)}
+        return super().omitted() | off
 
     @property
     def resolved_decay_steps(self) -> int:
@@ -207,7 +213,7 @@ class CycleGANTrainer(Trainer):
 
         def generator() -> ResnetGenerator:
             return ResnetGenerator(3, 3, width=config.width, n_blocks=config.n_blocks, n_down=config.n_down,
-                                   norm=config.norm, upsample=config.upsample)
+                                   norm=config.norm, upsample=config.upsample, residual=config.residual)
 
         def discriminator() -> PatchDiscriminator:
             return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers, norm=config.norm)

@@ -119,6 +119,34 @@ def test_residual_blocks_add_their_input():
     assert torch.allclose(block(x), x + 0.5)
 
 
+def test_residual_generator_starts_as_the_identity_and_learns_a_change():
+    torch.manual_seed(0)
+    model = ResnetGenerator(width=4, n_blocks=1, residual=True)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    assert torch.allclose(model(x), x, atol=1e-6)  # h = 0: G(x) = x
+    assert model.config["residual"] is True and "residual" not in ResnetGenerator(width=4).config
+    assert not any(isinstance(m, nn.Tanh) for m in model.modules())  # tanh sits in add_change
+    loss = (model(x) - x.flip(-1)).abs().mean()
+    loss.backward()
+    last = [m for m in model.modules() if isinstance(m, nn.Conv2d)][-1]
+    assert last.weight.grad.abs().sum() > 0  # the zero layer is trained
+    with torch.no_grad():
+        last.bias.fill_(0.3)
+    out = model(x)
+    assert torch.allclose(out, torch.tanh(torch.atanh(x.clamp(-0.999, 0.999)) + 0.3), atol=1e-6)
+    assert out.abs().max() < 1  # in range whatever h is
+    with pytest.raises(ValueError, match="out_channels"):
+        ResnetGenerator(3, 1, residual=True)
+
+
+def test_cyclegan_residual_setting_reaches_the_generators_and_is_left_out_when_off():
+    trainer = CycleGANTrainer(tiny_config(residual=True), tiny_domains(), "cpu")
+    assert trainer.G_AB.residual and trainer.G_BA.residual
+    assert trainer.config.to_dict()["residual"] is True
+    assert "residual" not in tiny_config().to_dict()  # old checkpoints still compare equal
+    assert CycleGANConfig.from_dict(tiny_config(residual=True).to_dict()).residual
+
+
 def test_resnet_is_rebuilt_from_its_config_and_seed():
     torch.manual_seed(3)
     a = ResnetGenerator(width=4, n_blocks=2, upsample="bilinear")

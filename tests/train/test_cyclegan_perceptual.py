@@ -73,7 +73,7 @@ def test_checkpoint_resume_and_stylizer_file_round_trip(tmp_path):
     assert load_stylizer(path).meta["train_config"]["perceptual"] == 1.0
 
 
-def test_cli_option_reaches_the_config(tmp_path, capsys):
+def test_cli_options_reach_the_config(tmp_path, capsys):  # --perceptual, and --residual beside it
     data, run = tmp_path / "a2b", tmp_path / "run"
     for index, folder in enumerate(("trainA", "trainB", "testA", "testB")):
         (data / folder).mkdir(parents=True)
@@ -81,9 +81,11 @@ def test_cli_option_reaches_the_config(tmp_path, capsys):
         Image.fromarray(image if index % 2 == 0 else 255 - image).save(data / folder / "x.png")
     assert main(["train", "cyclegan", "--data", str(data), "--out", str(run), "--image-size", "32",
                  "--width", "4", "--blocks", "1", "--steps", "1", "--checkpoint-every", "1",
-                 "--perceptual", "0.25"]) == 0
+                 "--perceptual", "0.25", "--residual"]) == 0
     assert "perc_a" in (run / "history.json").read_text()
-    assert load_stylizer(run / "stylizer.pt").meta["train_config"]["perceptual"] == 0.25
+    stylizer = load_stylizer(run / "stylizer.pt")
+    assert stylizer.meta["train_config"]["perceptual"] == 0.25 and stylizer.meta["train_config"]["residual"]
+    assert all(generator.residual for generator in stylizer.generators.values())
     capsys.readouterr()
     with pytest.raises(SystemExit):  # argparse: a weight is >= 0
         main(["train", "cyclegan", "--out", str(tmp_path / "bad"), "--perceptual", "-1"])
