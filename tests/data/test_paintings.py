@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from gancolor.color import rgb_to_lab, uint8_to_unit
 from gancolor.commands.data import load_domains
+from gancolor.data.embedded import load_embedded
 from gancolor.data.paintings import (
     PAINTING_DOMAINS,
     PALETTE,
@@ -79,3 +84,26 @@ def test_painting_domains_are_paired_renderings():
     assert load_domains("embedded", "val", 64).names == ("summer", "winter")  # the default is unchanged
     with pytest.raises(ValueError, match="split"):
         load_painting_domains("holdout")
+
+
+# The renderer defines the painting domain: its exact output is pinned, so that a change to it (which
+# changes the data, the shipped model's resume identity and every figure of model card 3b) is a choice.
+_PINNED = Path(__file__).parent.parent / "fixtures" / "paintings_val_first4.png"
+
+
+def _pinned_input() -> torch.Tensor:
+    """The first two photo crops and the first two scenes of the embedded val split, (4, 3, 64, 64) uint8."""
+    images = load_embedded("val", source="all", size=64).images
+    return torch.cat([images[:2], images[-2:]])
+
+
+def test_renderer_output_is_pinned():
+    painted = torch.cat(list(paint(_pinned_input())), dim=2)  # (3, 64, 256): side by side
+    if os.environ.get("GANCOLOR_UPDATE_FIXTURES"):  # after a deliberate change to the renderer
+        Image.fromarray(painted.permute(1, 2, 0).numpy()).save(_PINNED)
+    pinned = torch.from_numpy(np.array(Image.open(_PINNED))).permute(2, 0, 1)
+    assert pinned.shape == painted.shape
+    difference = (painted.int() - pinned.int()).abs()
+    # Another CPU may round a few pixels to their neighbouring palette colour; nothing more.
+    assert (difference <= 2).float().mean() > 0.99, "the renderer's output changed (see _PINNED)"
+    assert difference.float().mean() < 0.5

@@ -59,3 +59,14 @@ def test_real_photos_the_renderer_itself_beats_every_baseline():
     assert mean["stylizer"]["ssim"] > 0.99  # the renderer's own output is the target
     baselines = ("identity", "mean target", "Reinhard")
     assert all(mean["stylizer"]["ssim"] > mean[name]["ssim"] for name in baselines)
+
+
+def test_baselines_are_fitted_on_paintings_spread_over_the_train_split(monkeypatch):
+    from gancolor.data.embedded import load_embedded
+
+    monkeypatch.undo()  # the real painting_baselines, not the autouse stand-in
+    photos = load_embedded("train", source="all", size=16).images
+    chosen = photos[[0, len(photos) // 2, len(photos) - 1]]  # first, middle, last: crops and scenes
+    fitted = painting_eval.painting_baselines(16, 3)["mean target"]
+    assert torch.allclose(fitted.image, paint(chosen).double().mean(dim=0).float(), atol=1e-4)
+    assert painting_eval.BASELINE_PAINTINGS < len(photos)
