@@ -20,7 +20,7 @@ from gancolor.data.paintings import (
     brush_strokes,
     load_painting_domains,
     paint,
-    quantise_to_palette,
+    soft_palette,
     stroke_orientation,
 )
 
@@ -43,14 +43,20 @@ def test_paint_is_deterministic_keeps_shape_and_rejects_bad_input():
         paint(images.float())
 
 
-def test_quantise_returns_palette_colours_and_keeps_palette_colours():
-    colours, index = quantise_to_palette(uint8_to_unit(_images()))
+def test_soft_palette_mixes_the_nearest_paints():
     palette = uint8_to_unit(PALETTE)
-    assert index.min() >= 0 and index.max() < len(PALETTE)
-    assert torch.allclose(colours, palette[index].permute(0, 3, 1, 2))
+    paints = soft_palette(uint8_to_unit(_images()))
+    assert paints.shape == (3, 3, 32, 32) and paints.min() >= 0 and paints.max() <= 1
     swatches = palette.t().reshape(1, 3, 1, -1)  # every palette colour, one pixel each
-    _, own = quantise_to_palette(swatches)
-    assert torch.equal(own[0, 0], torch.arange(len(PALETTE)))
+    assert (soft_palette(swatches) - swatches).abs().max() < 0.02  # a paint stays (almost) itself
+    # As T -> 0 the soft choice becomes the nearest paint: a photo's colours end on palette colours.
+    nearest = soft_palette(uint8_to_unit(_images()), temperature=1e-3).permute(0, 2, 3, 1).reshape(-1, 1, 3)
+    assert ((nearest - palette).abs().amax(dim=-1).min(dim=1).values < 1e-3).all()
+    between = uint8_to_unit(((PALETTE[0].int() + PALETTE[1].int()) // 2).to(torch.uint8)).view(1, 3, 1, 1)
+    soft = soft_palette(between, temperature=1e5)  # T -> inf: the mean of all paints
+    assert torch.allclose(soft.view(3), palette.mean(dim=0), atol=1e-3)
+    with pytest.raises(ValueError, match="temperature"):
+        soft_palette(swatches, temperature=0)
 
 
 def test_painting_moves_colours_towards_the_palette():
