@@ -173,6 +173,8 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
     cyclegan.add_argument("--residual", action="store_true", default=None,
                           help="generators that output the input plus a change, starting as the identity "
                                "(suits styles that keep most of the photo, e.g. --data embedded-paintings)")
+    cyclegan.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
+                          help="the discriminators' normalisation (default: that of G, instance)")
     _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
                                      "and G(F(b)) vs b")
 
@@ -466,7 +468,8 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
-                   lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual)
+                   lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual,
+                   d_norm=args.d_norm)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)

@@ -92,6 +92,9 @@ class CycleGANConfig(TrainConfig):
     # 17.8 dB / 0.48 summer -> winter) for ~14% more time per step.
     upsample: str = "bilinear"
     norm: str = "instance"  # G and D
+    # D's own norm, None = ``norm``. Instance norm in D divides out each image's feature statistics,
+    # among them how much fine texture it has: "none" lets D see that a painting is smoother than a photo.
+    d_norm: str | None = None
     d_width: int = 64
     d_layers: int = 3  # 70x70 PatchGAN
     gan_loss: str = "lsgan"
@@ -113,10 +116,10 @@ class CycleGANConfig(TrainConfig):
     residual: bool = False
 
     def omitted(self) -> set[str]:
-        """Besides the speed options, ``perceptual`` at 0 and ``residual`` off: the config of such a run
-        is the one it had before the setting existed (old checkpoints and stylizer files resume and
-        compare equal)."""
-        off = {name for name in ("perceptual", "residual") if not getattr(self, name)}
+        """Besides the speed options, ``perceptual`` at 0, ``residual`` off and ``d_norm`` None: the
+        config of such a run is the one it had before the setting existed (old checkpoints and stylizer
+        files resume and compare equal)."""
+        off = {name for name in ("perceptual", "residual", "d_norm") if not getattr(self, name)}
         return super().omitted() | off
 
     @property
@@ -216,7 +219,8 @@ class CycleGANTrainer(Trainer):
                                    norm=config.norm, upsample=config.upsample, residual=config.residual)
 
         def discriminator() -> PatchDiscriminator:
-            return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers, norm=config.norm)
+            return PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers,
+                                      norm=config.d_norm or config.norm)
 
         self.G_AB, self.G_BA = generator(), generator()
         self.D_A, self.D_B = discriminator(), discriminator()

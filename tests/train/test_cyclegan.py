@@ -147,6 +147,19 @@ def test_cyclegan_residual_setting_reaches_the_generators_and_is_left_out_when_o
     assert CycleGANConfig.from_dict(tiny_config(residual=True).to_dict()).residual
 
 
+def test_discriminators_take_their_own_norm_when_given():
+    def norms(module: nn.Module) -> set[type]:
+        return {type(m) for m in module.modules() if isinstance(m, (nn.InstanceNorm2d, nn.BatchNorm2d))}
+
+    default = CycleGANTrainer(tiny_config(), tiny_domains(), "cpu")
+    assert norms(default.D_A) == norms(default.G_AB) == {nn.InstanceNorm2d}  # one norm for both
+    plain_d = CycleGANTrainer(tiny_config(d_norm="none"), tiny_domains(), "cpu")
+    assert norms(plain_d.D_A) == norms(plain_d.D_B) == set() and norms(plain_d.G_AB) == {nn.InstanceNorm2d}
+    assert "d_norm" not in tiny_config().to_dict() and tiny_config(d_norm="none").to_dict()["d_norm"] == "none"
+    with pytest.raises(ValueError, match="norm"):
+        CycleGANTrainer(tiny_config(d_norm="layer"), tiny_domains(), "cpu")
+
+
 def test_resnet_is_rebuilt_from_its_config_and_seed():
     torch.manual_seed(3)
     a = ResnetGenerator(width=4, n_blocks=2, upsample="bilinear")
