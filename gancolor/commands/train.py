@@ -175,6 +175,9 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
                                "(suits styles that keep most of the photo, e.g. --data embedded-paintings)")
     cyclegan.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
                           help="the discriminators' normalisation (default: that of G, instance)")
+    cyclegan.add_argument("--cycle-a-downsample", type=int_in(1, 64), default=None, metavar="K",
+                          help="compare the A cycle F(G(a)) with a at 1/K resolution, so G may drop detail "
+                               "finer than K px (a painting's abstraction; default 1 = the paper)")
     _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
                                      "and G(F(b)) vs b")
 
@@ -469,7 +472,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
 
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
                    lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual,
-                   d_norm=args.d_norm)
+                   d_norm=args.d_norm, cycle_a_downsample=args.cycle_a_downsample)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.nn.functional import avg_pool2d
 
 from gancolor.color import signed_to_unit, uint8_to_signed
 from gancolor.data.unpaired import UnpairedDomains
@@ -65,7 +66,7 @@ from gancolor.train.sampling import (
 from gancolor.train.schedule import linear_decay
 from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
 
-__all__ = ["CycleGANConfig", "CycleGANTrainer", "export_stylizer", "train_cyclegan", "LOSS_NAMES",
+__all__ = ["CycleGANConfig", "CycleGANTrainer", "coarse", "export_stylizer", "train_cyclegan", "LOSS_NAMES",
            "PERCEPTUAL_NAMES"]
 
 #: The losses :meth:`CycleGANTrainer.train_step` reports, unweighted (with ``perceptual`` > 0 also
@@ -114,18 +115,30 @@ class CycleGANConfig(TrainConfig):
     # (:class:`~gancolor.models.ResnetGenerator`'s ``residual``): our option, for styles that keep
     # most of the photo. Off = the paper's generators.
     residual: bool = False
+    # The A cycle at 1/k resolution: ||pool_k(F(G(a))) - pool_k(a)||_1, k x k area means (1 = the paper).
+    # For a B that abstracts A (a painting drops a photo's fine detail), G may then drop detail finer
+    # than k px without F having to restore it: the full-resolution cycle either forbids the
+    # abstraction or makes G hide the detail in faint patterns for F to read back (Chu et al. 2017).
+    cycle_a_downsample: int = 1
 
     def omitted(self) -> set[str]:
-        """Besides the speed options, ``perceptual`` at 0, ``residual`` off and ``d_norm`` None: the
-        config of such a run is the one it had before the setting existed (old checkpoints and stylizer
-        files resume and compare equal)."""
+        """Besides the speed options, ``perceptual`` at 0, ``residual`` off, ``d_norm`` None and
+        ``cycle_a_downsample`` 1: the config of such a run is the one it had before the setting
+        existed (old checkpoints and stylizer files resume and compare equal)."""
         off = {name for name in ("perceptual", "residual", "d_norm") if not getattr(self, name)}
+        off |= {"cycle_a_downsample"} if self.cycle_a_downsample == 1 else set()
         return super().omitted() | off
 
     @property
     def resolved_decay_steps(self) -> int:
         """``decay_steps``, or half of ``steps`` when it is None."""
         return self.steps // 2 if self.decay_steps is None else self.decay_steps
+
+
+def coarse(images: tuple[torch.Tensor, ...], factor: int) -> tuple[torch.Tensor, ...]:
+    """Each (N, C, H, W) image batch as its factor x factor area means, (N, C, H / factor, W / factor)
+    (``factor`` 1: unchanged)."""
+    return images if factor == 1 else tuple(avg_pool2d(x, factor) for x in images)
 
 
 class CycleGANTrainer(Trainer):
@@ -164,7 +177,7 @@ class CycleGANTrainer(Trainer):
         terms = {
             "g_ab": cyclegan_generator_loss(nets.D_B(fake_b), cfg.gan_loss),  # E (D_B(G(a)) - 1)²
             "g_ba": cyclegan_generator_loss(nets.D_A(fake_a), cfg.gan_loss),  # E (D_A(F(b)) - 1)²
-            "cycle_a": cycle_loss(rec_a, real_a),  # E ||F(G(a)) - a||_1
+            "cycle_a": cycle_loss(*coarse((rec_a, real_a), cfg.cycle_a_downsample)),  # E ||F(G(a)) - a||_1
             "cycle_b": cycle_loss(rec_b, real_b),  # E ||G(F(b)) - b||_1
             "idt_a": 0.0, "idt_b": 0.0,  # reported as 0 when λ_idt = 0 (then not computed)
         }
@@ -199,6 +212,9 @@ class CycleGANTrainer(Trainer):
     def __init__(self, config: CycleGANConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         check_unpaired_settings(config, domains)
+        if config.cycle_a_downsample < 1 or config.image_size % config.cycle_a_downsample:
+            raise ValueError(f"cycle_a_downsample must be >= 1 and divide image_size {config.image_size}; "
+                             f"got {config.cycle_a_downsample}")
         if not config.perceptual >= 0:
             raise ValueError(f"perceptual is a weight >= 0 (0 = off); got {config.perceptual}")
         distributed.check_batch_size(config.batch_size)

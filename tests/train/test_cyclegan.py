@@ -15,7 +15,8 @@ from gancolor.losses import cycle_loss, identity_loss
 from gancolor.models import ResnetGenerator, count_parameters
 from gancolor.train import History, Task, fit, load_training_checkpoint, save_training_checkpoint
 from gancolor.train.checkpoint import restore_training_state
-from gancolor.train.cyclegan import LOSS_NAMES, CycleGANConfig, CycleGANTrainer, train_cyclegan
+from gancolor.train.cyclegan import LOSS_NAMES, CycleGANConfig, CycleGANTrainer, coarse, train_cyclegan
+from gancolor.train.engine import Networks
 from gancolor.train.image_pool import ImagePool
 from gancolor.train.sampling import random_crops_and_flips, step_generator
 from gancolor.train.schedule import linear_decay
@@ -145,6 +146,27 @@ def test_cyclegan_residual_setting_reaches_the_generators_and_is_left_out_when_o
     assert trainer.config.to_dict()["residual"] is True
     assert "residual" not in tiny_config().to_dict()  # old checkpoints still compare equal
     assert CycleGANConfig.from_dict(tiny_config(residual=True).to_dict()).residual
+
+
+def test_coarse_cycle_forgives_detail_finer_than_its_factor():
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 16, 16)
+    wiggle = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(8, 8) * 0.1  # zero mean in every 2x2 block
+    (a, b) = coarse((x + wiggle, x), 2)
+    assert a.shape == (2, 3, 8, 8) and torch.allclose(a, b, atol=1e-6)  # invisible at 1/2
+    assert coarse((x,), 1)[0] is x
+    assert cycle_loss(*coarse((x + wiggle, x), 1)) > 0.09
+    trainer = CycleGANTrainer(tiny_config(cycle_a_downsample=4), tiny_domains(), "cpu")
+    nets, batch = Networks(trainer.modules), trainer.batch(0)
+    with torch.no_grad():
+        fakes = trainer.generate(nets, batch)
+        _, terms = trainer.g_losses(nets, batch, fakes)
+        rec_a = trainer.G_BA(fakes["fake_b"])
+    assert torch.isclose(terms["cycle_a"], cycle_loss(*coarse((rec_a, batch["real_a"]), 4)))
+    assert "cycle_a_downsample" not in tiny_config().to_dict()
+    for bad in (0, 3):  # 16 px crops: 3 does not divide them
+        with pytest.raises(ValueError, match="cycle_a_downsample"):
+            CycleGANTrainer(tiny_config(cycle_a_downsample=bad), tiny_domains(), "cpu")
 
 
 def test_discriminators_take_their_own_norm_when_given():
