@@ -49,7 +49,7 @@ def test_split_rows_and_parts():
         assert all(math.isfinite(row["psnr"]) and 0 <= row["ssim"] <= 1 for name, row in part.items()
                    if name != "true painting")
         assert set(part["true painting"]) == {"palette_de"}
-        assert part["true painting"]["palette_de"] < 0.6 * part["identity"]["palette_de"]  # palette-like
+        assert part["true painting"]["palette_de"] < 0.75 * part["identity"]["palette_de"]  # palette-like
 
 
 def test_real_photos_the_renderer_itself_beats_every_baseline():
