@@ -21,7 +21,7 @@ images (scenes and photo crops) in three steps, each a classic of non-photoreali
        w_k = softmax_k(-ΔE_k / T),   p(c) = Σ_k w_k paint_k,   c' = (1 - m) c + m p(c)
 
    As T -> 0, p(c) is the nearest paint (a poster's flat colours); T = 3 ΔE keeps the
-   gradations of a brushed surface and every colour still moves most of the way to its paint.
+   gradations of a brushed surface, and each colour moves m = 60 % of the way to its mix of paints.
 
 Everything is fixed (no randomness), at the image's own pixel scale, so ``paint(x)`` is a smooth
 function of ``x`` alone: domain B = ``paint(A)`` is *paired* with A for evaluation (the true
@@ -29,8 +29,8 @@ painting of a held-out photo is known), while CycleGAN trains on the two domains
 (unpaired), as with the seasons (:func:`gancolor.data.unpaired.load_embedded_domains`).
 
 An earlier version took the nearest paint outright and darkened the rims between paints: it
-looked like a poster (flat regions, contour lines), and no CycleGAN learned it (model card 3b):
-a many-to-one map that the cycle loss asks the other generator to undo.
+looked like a poster (flat regions, contour lines), and mapped many photos to one image even more
+than this one does (model card 3b has what CycleGAN made of each).
 
 What it is not: real paintings. It has no composition, no painter's hand, no impasto or canvas,
 no stroke whose length follows the object: a stand-in that lets the course measure photo ->
