@@ -42,8 +42,8 @@ PARTS = ("all", "scenes", "photo crops")
 
 #: How many training paintings the baselines are fitted on: evenly spaced over the train split, so
 #: scenes and photo crops come in their proportion (the first N would be photo crops only). Rendering
-#: all 3,815 takes 10-15 s on one CPU thread; the fitted statistics (a mean image, Lab means and
-#: spreads) hardly move beyond a thousand.
+#: all 3,815 takes 10-15 s on one CPU thread; fitted on all of them instead, the baselines' test-split
+#: PSNR moves by 0.003 dB (mean painting) and 0.011 dB (Reinhard).
 BASELINE_PAINTINGS = 1000
 
 
