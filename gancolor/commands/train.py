@@ -31,6 +31,8 @@ from gancolor.errors import UserError
 if TYPE_CHECKING:
     import torch
 
+    from gancolor.train.selection import BestOnValidation
+
 __all__ = ["add_parser", "run"]
 
 #: The GAN objectives ``--gan-loss`` offers (:data:`gancolor.losses.GAN_LOSSES`, written out here so
@@ -180,6 +182,10 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
                                "finer than K px (a painting's abstraction; default 1 = the paper)")
     _add_perceptual_option(cyclegan, "beside the L1 cycle term, on the cycle reconstructions F(G(a)) vs a "
                                      "and G(F(b)) vs b")
+    cyclegan.add_argument("--keep-best", action="store_true",
+                          help="at every checkpoint score G (A -> B) on the val split (PSNR against the true "
+                               "translation; --data embedded or embedded-paintings) and keep the best as "
+                               "OUT/best_stylizer.pt; the scores go to OUT/validation.json")
 
 
 def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
@@ -314,11 +320,12 @@ def _processes(args: argparse.Namespace) -> Iterator[str | torch.device | None]:
 
 
 def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: Callable[[Path], Path],
-                    what: str, preview: Any = None) -> Path | None:
+                    what: str, preview: Any = None, selection: BestOnValidation | None = None) -> Path | None:
     """Train ``trainer`` for ``steps`` steps (checkpoints in ``args.out``); export the model; save curves.
 
     At every checkpoint ``losses.png`` and ``samples_STEP.png`` (the trainer's preview of
-    ``preview``) are written, and with ``--tensorboard`` TensorBoard events too.
+    ``preview``) are written, and with ``--tensorboard`` TensorBoard events too; ``selection``
+    (rank 0's) scores the model on held-out data and keeps the best.
 
     Under torchrun every process trains; rank 0 alone prints, exports and writes the files and
     returns the model's path, the others wait for it and return None.
@@ -345,7 +352,8 @@ def _fit_and_export(trainer: Any, steps: int, args: argparse.Namespace, export: 
         if main:
             print(f"training {what} for {steps} steps on {where} -> {args.out}")
         started = time.perf_counter()
-        monitor = TrainingMonitor(args.out, preview, tensorboard=args.tensorboard) if main else None
+        monitor = (TrainingMonitor(args.out, preview, tensorboard=args.tensorboard, selection=selection)
+                   if main else None)
         try:
             history = fit(trainer, steps, out_dir=args.out, resume=args.resume,
                           checkpoint_every=args.checkpoint_every, monitor=monitor)
@@ -468,8 +476,13 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.evaluation.scores import format_table
     from gancolor.evaluation.stylizer_eval import evaluate_stylizer
     from gancolor.infer.stylizer import load_stylizer
-    from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer
+    from gancolor.train import distributed
+    from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer, validation_psnr
+    from gancolor.train.selection import BestOnValidation
 
+    if args.keep_best and args.data not in EMBEDDED_DOMAINS:
+        raise UserError(f"--keep-best scores the model against true translations, which only the embedded "
+                        f"data have (--data {' or '.join(EMBEDDED_DOMAINS)}); {args.data} has none")
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
                    lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual,
                    d_norm=args.d_norm, cycle_a_downsample=args.cycle_a_downsample)
@@ -479,19 +492,29 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
         config, steps = settings.config(max(len(domains.a), len(domains.b)))
         trainer = _build(CycleGANTrainer, config, domains, device=device)
         names = "2".join(domains.names)
+        val = load_domains(args.data, "val", config.image_size) if args.data in EMBEDDED_DOMAINS else None
+
+        def export(path: Path) -> Path:
+            return export_stylizer(trainer, path, inference_size=4 * config.image_size)
+
+        selection = None
+        if args.keep_best and distributed.is_main():
+            selection = BestOnValidation(args.out, lambda task: validation_psnr(task, val), export,
+                                         "best_stylizer.pt", "val PSNR AtoB (dB)", resume=args.resume)
         stylizer_path = _fit_and_export(
-            trainer, steps, args, lambda out: export_stylizer(trainer, out / "stylizer.pt",
-                                                              inference_size=4 * config.image_size),
+            trainer, steps, args, lambda out: export(out / "stylizer.pt"),
             f"a CycleGAN {names} on {len(domains.a)} + {len(domains.b)} unpaired images ({args.data})",
-            preview=_preview_domains(args, domains, config.image_size))
+            preview=_preview_domains(args, domains, config.image_size), selection=selection)
     if stylizer_path is None:  # not rank 0 of a torchrun launch
         return 0
-    if args.data in EMBEDDED_DOMAINS:
-        val = load_domains(args.data, "val", config.image_size)
+    if val is not None:
         stylizer = load_stylizer(stylizer_path)
         for direction in ("AtoB", "BtoA"):
             print(f"validation (embedded val split, {direction}, against the true target):")
             print(format_table(evaluate_stylizer(stylizer, val, direction)))
+    if selection is not None and (best := selection.best()) is not None:
+        print(f"best checkpoint on the val split: step {best[0]} ({selection.metric} {best[1]:.2f}; "
+              f"last step {selection.scores[-1]:.2f}) -> {selection.model_path}")
     return 0
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import torch
 
 from gancolor.errors import UserError
+from gancolor.train.selection import BestOnValidation
 from gancolor.viz import comparison_grid, plot_losses
 
 __all__ = ["TrainingMonitor", "Previewable", "center_crops", "sample_file_name"]
@@ -75,14 +76,16 @@ class TrainingMonitor:
     (held-out images for the conditional tasks: None writes no samples; DCGAN shows fixed-noise
     samples and needs none);
     ``tensorboard``: also write TensorBoard events into ``out_dir``; ``smooth``: the running mean
-    of the curves, in steps.
+    of the curves, in steps; ``selection``: scores the model on held-out data at every checkpoint and
+    keeps the best one (:class:`gancolor.train.selection.BestOnValidation`; None: no selection).
     """
 
     def __init__(self, out_dir: str | os.PathLike, preview_data: Any = None, tensorboard: bool = False,
-                 smooth: int = 20) -> None:
+                 smooth: int = 20, selection: BestOnValidation | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.preview_data = preview_data
         self.smooth = smooth
+        self.selection = selection
         self.writer = _summary_writer(self.out_dir) if tensorboard else None
 
     def log_step(self, step: int, losses: dict[str, float]) -> None:
@@ -92,9 +95,14 @@ class TrainingMonitor:
                 self.writer.add_scalar(f"loss/{name}", value, step)
 
     def checkpoint(self, task: Previewable, history: Any) -> list[Path]:
-        """Write ``losses.png`` and ``samples_STEP.png`` after ``task.step`` steps; returns their paths."""
+        """Write ``losses.png`` and ``samples_STEP.png`` after ``task.step`` steps, and score the model for
+        the selection (if any); returns the paths of the figures."""
         import matplotlib.pyplot as plt
 
+        if self.selection is not None:
+            score = self.selection.checkpoint(task)
+            if self.writer is not None:
+                self.writer.add_scalar("validation/score", score, task.step)
         written = []
         if history.steps:
             figure = plot_losses(history.losses, history.steps, path=self.out_dir / "losses.png",

@@ -13,6 +13,9 @@ from helpers import smooth_photo as _photo
 from PIL import Image
 
 from gancolor.cli import main
+from gancolor.commands.data import load_domains
+from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+from gancolor.infer.stylizer import load_stylizer
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +169,25 @@ def test_train_cyclegan_then_resume_then_stylize(tmp_path, capsys):
     Image.fromarray(_photo(70, 50)).save(tmp_path / "p.png")
     assert main(["stylize", str(tmp_path / "p.png"), "-o", str(tmp_path / "out"),
                  "--checkpoint", str(run / "stylizer.pt")]) == 0
+
+
+def test_train_cyclegan_keep_best_keeps_the_best_val_checkpoint(tmp_path, capsys):
+    run = tmp_path / "run"
+    common = ["train", "cyclegan", "--out", str(run), "--width", "8", "--blocks", "1",
+              "--checkpoint-every", "1", "--keep-best"]
+    assert main(common + ["--steps", "2"]) == 0
+    assert "best checkpoint on the val split: step" in capsys.readouterr().out
+    record = json.loads((run / "validation.json").read_text())
+    assert record["steps"] == [1, 2] and record["metric"] == "val PSNR AtoB (dB)"
+    best = record["steps"][record["scores"].index(max(record["scores"]))]
+    assert record["best_step"] == best
+    kept = load_stylizer(run / "best_stylizer.pt")
+    assert kept.meta["steps"] == best  # the file is the model of the chosen step
+    val = load_domains("embedded", "val", 64)
+    assert evaluate_stylizer(kept, val)["stylizer"]["psnr"] == pytest.approx(max(record["scores"]), abs=0.05)
+    status = main(["train", "cyclegan", "--data", str(tmp_path), "--out", str(tmp_path / "r"), "--keep-best"])
+    err = capsys.readouterr().err
+    assert status == 1 and "--keep-best" in err and err.count("\n") == 1
 
 
 def test_train_multitask_writes_model_and_reports_both_heads(tmp_path, capsys):
