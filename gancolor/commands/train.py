@@ -58,6 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                     "super-resolution colorization: small gray L -> L and ab at 2x/4x"))
     _add_cyclegan_options(_add_task(tasks, "cyclegan", "stylizer.pt",
                                     "CycleGAN: unpaired translation A <-> B (ResNet G, LSGAN)"))
+    _add_cut_options(_add_task(tasks, "cut", "stylizer.pt",
+                               "CUT: one-sided unpaired translation A -> B (PatchNCE instead of a cycle)"))
     _add_multitask_options(_add_task(tasks, "multitask", "multitask.pt",
                                      "one model, two jobs: gray -> colour and gray -> style"))
     _add_temporal_task(tasks)
@@ -186,6 +188,24 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
                           help="at every checkpoint score G (A -> B) on the val split (PSNR against the true "
                                "translation; --data embedded or embedded-paintings) and keep the best as "
                                "OUT/best_stylizer.pt; the scores go to OUT/validation.json")
+
+
+def _add_cut_options(cut: argparse.ArgumentParser) -> None:
+    """The options of ``gancolor train cut`` beyond the common ones."""
+    cut.add_argument("--lambda-nce", type=_WEIGHT, default=None,
+                     help="weight of the PatchNCE terms (paper: 1)")
+    cut.add_argument("--no-nce-identity", dest="nce_identity", action="store_false", default=None,
+                     help="leave out the PatchNCE term on G(y) vs y (FastCUT's objective)")
+    cut.add_argument("--blocks", type=int_in(1, 64), default=None,
+                     help="ResNet blocks in G (paper: 9 at 256 px)")
+    cut.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
+    cut.add_argument("--residual", action="store_true", default=None,
+                     help="a generator that outputs the input plus a change, starting as the identity")
+    cut.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
+                     help="the discriminator's normalisation (default: that of G, instance)")
+    cut.add_argument("--keep-best", action="store_true",
+                     help="at every checkpoint score G on the val split (PSNR against the true translation; "
+                          "--data embedded or embedded-paintings) and keep the best as OUT/best_stylizer.pt")
 
 
 def _add_multitask_options(multitask: argparse.ArgumentParser) -> None:
@@ -480,9 +500,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     from gancolor.train.cyclegan import CycleGANTrainer, export_stylizer, validation_psnr
     from gancolor.train.selection import BestOnValidation
 
-    if args.keep_best and args.data not in EMBEDDED_DOMAINS:
-        raise UserError(f"--keep-best scores the model against true translations, which only the embedded "
-                        f"data have (--data {' or '.join(EMBEDDED_DOMAINS)}); {args.data} has none")
+    _check_keep_best(args)
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
                    lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual,
                    d_norm=args.d_norm, cycle_a_downsample=args.cycle_a_downsample)
@@ -512,10 +530,60 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
         for direction in ("AtoB", "BtoA"):
             print(f"validation (embedded val split, {direction}, against the true target):")
             print(format_table(evaluate_stylizer(stylizer, val, direction)))
+    _print_best(selection)
+    return 0
+
+
+def _train_cut(args: argparse.Namespace) -> int:
+    """``gancolor train cut``: one-sided A -> B; export a one-sided ``stylizer.pt``; paired val metrics."""
+    from gancolor.evaluation.scores import format_table
+    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+    from gancolor.infer.stylizer import load_stylizer
+    from gancolor.train import distributed
+    from gancolor.train.cut import CUTTrainer, cut_validation_psnr, export_cut_stylizer
+    from gancolor.train.selection import BestOnValidation
+
+    _check_keep_best(args)
+    if distributed.launched_by_torchrun():
+        raise UserError("gancolor train cut runs in one process: start it without torchrun")
+    options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
+                   nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm)
+    settings = _read_settings(args, "cut", **options)
+    domains = load_domains(args.data, "train", settings.image_size)
+    config, steps = settings.config(max(len(domains.a), len(domains.b)))
+    trainer = _build(CUTTrainer, config, domains, device=args.device)
+    val = load_domains(args.data, "val", config.image_size) if args.data in EMBEDDED_DOMAINS else None
+
+    def export(path: Path) -> Path:
+        return export_cut_stylizer(trainer, path, inference_size=4 * config.image_size)
+
+    selection = (BestOnValidation(args.out, lambda task: cut_validation_psnr(task, val), export,
+                                  "best_stylizer.pt", "val PSNR AtoB (dB)", resume=args.resume)
+                 if args.keep_best else None)
+    stylizer_path = _fit_and_export(
+        trainer, steps, args, lambda out: export(out / "stylizer.pt"),
+        f"a CUT {'2'.join(domains.names)} on {len(domains.a)} + {len(domains.b)} unpaired images "
+        f"({args.data})",
+        preview=_preview_domains(args, domains, config.image_size), selection=selection)
+    if val is not None and stylizer_path is not None:
+        print("validation (embedded val split, AtoB, against the true target):")
+        print(format_table(evaluate_stylizer(load_stylizer(stylizer_path), val, "AtoB")))
+    _print_best(selection)
+    return 0
+
+
+def _check_keep_best(args: argparse.Namespace) -> None:
+    """``--keep-best`` needs true translations to score against: the embedded data."""
+    if args.keep_best and args.data not in EMBEDDED_DOMAINS:
+        raise UserError(f"--keep-best scores the model against true translations, which only the embedded "
+                        f"data have (--data {' or '.join(EMBEDDED_DOMAINS)}); {args.data} has none")
+
+
+def _print_best(selection: BestOnValidation | None) -> None:
+    """Say which checkpoint ``selection`` kept (nothing without one)."""
     if selection is not None and (best := selection.best()) is not None:
         print(f"best checkpoint on the val split: step {best[0]} ({selection.metric} {best[1]:.2f}; "
               f"last step {selection.scores[-1]:.2f}) -> {selection.model_path}")
-    return 0
 
 
 def _train_multitask(args: argparse.Namespace) -> int:
@@ -570,6 +638,7 @@ _TASKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "colorize": _train_colorize,
     "superres": _train_superres,
     "cyclegan": _train_cyclegan,
+    "cut": _train_cut,
     "multitask": _train_multitask,
     "temporal": _train_temporal,
 }

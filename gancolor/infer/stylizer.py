@@ -29,12 +29,13 @@ import torch
 from torch import nn
 
 from gancolor.color import signed_to_uint8, uint8_to_signed
+from gancolor.errors import UserError
 from gancolor.infer.full_resolution import DEFAULT_INFERENCE_SIZE, run_padded, shrink, upsample, working_size
 from gancolor.model_files import STYLIZER_FORMAT, build_generator, read_model_file
 from gancolor.runtime import package_root
 
-__all__ = ["DIRECTIONS", "SHIPPED_STYLIZERS", "Stylizer", "default_stylizer", "shipped_stylizer",
-           "load_stylizer"]
+__all__ = ["DIRECTIONS", "SHIPPED_STYLIZERS", "Stylizer", "StylizerDirectionError", "default_stylizer",
+           "shipped_stylizer", "load_stylizer"]
 
 #: The two translations a stylizer holds: A -> B and B -> A.
 DIRECTIONS = ("AtoB", "BtoA")
@@ -62,9 +63,13 @@ def _generator_classes() -> dict[str, type[nn.Module]]:
     return {"ResnetGenerator": ResnetGenerator}
 
 
+class StylizerDirectionError(UserError, ValueError):
+    """A direction the stylizer has no generator for (a one-sided model asked for B -> A)."""
+
+
 @dataclass
 class Stylizer:
-    """Two generators, A -> B and B -> A, ready for inference.
+    """Two generators, A -> B and B -> A, ready for inference (a one-sided model, e.g. CUT: A -> B only).
 
     Attributes:
         generators: ``{"AtoB": G_AB, "BtoA": G_BA}``, each mapping (N, 3, H, W) in [-1, 1] to the same.
@@ -88,6 +93,9 @@ class Stylizer:
         aliases = {"AtoB": "AtoB", "BtoA": "BtoA", f"{a}2{b}": "AtoB", f"{b}2{a}": "BtoA"}
         if name not in aliases:
             raise ValueError(f"direction must be one of {', '.join(map(repr, aliases))}; got {name!r}")
+        if aliases[name] not in self.generators:
+            raise StylizerDirectionError(f"this stylizer is one-sided: it translates only {a} -> {b} "
+                                         f"(AtoB); {name} needs a two-way model such as a CycleGAN")
         return aliases[name]
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
@@ -151,6 +159,8 @@ def load_stylizer(path: str | Path | None = None, device: str | torch.device = "
     specs = blob.get("generators")
     for direction in DIRECTIONS:
         spec = specs.get(direction) if isinstance(specs, dict) else None
+        if spec is None and direction == "BtoA" and isinstance(specs, dict) and "AtoB" in specs:
+            continue  # a one-sided model (CUT): A -> B only
         generators[direction] = build_generator(spec, classes, path, name=direction).eval().to(device)
     domains = blob.get("domains", ["A", "B"])
     meta = {k: v for k, v in blob.items() if k != "generators"}

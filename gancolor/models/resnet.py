@@ -164,6 +164,32 @@ class ResnetGenerator(nn.Module):
                              f"{m} and at least {self.min_size}; got {height}x{width} (resize or pad to "
                              f"{fit_h}x{fit_w})")
 
+    def encoder_layers(self) -> tuple[int, ...]:
+        """The indices into :attr:`layers` whose outputs :meth:`encode` returns, as CUT chooses them
+        (Park et al. 2020): the padded input image, the first block, each down-sampling block and the
+        first residual block; for the default 2 down-samplings (3, k, 2k, 4k, 4k) channels."""
+        first_block = 4 + 3 * self.config["n_down"]
+        ends = [0, 3] + [3 + 3 * i for i in range(1, self.config["n_down"] + 1)]
+        return tuple(ends + ([first_block] if self.config["n_blocks"] else []))
+
+    def encoder_channels(self) -> tuple[int, ...]:
+        """The channels of :meth:`encode`'s feature maps, in order."""
+        width, n_down = self.config["width"], self.config["n_down"]
+        blocks = [width * 2**n_down] if self.config["n_blocks"] else []
+        return (self.in_channels, width, *(width * 2**i for i in range(1, n_down + 1)), *blocks)
+
+    def encode(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The encoder's feature maps at :meth:`encoder_layers` (for CUT's PatchNCE loss): ``x`` (N, C, H, W)
+        in [-1, 1] -> [(N, C_l, H_l, W_l)], C_l of :meth:`encoder_channels`; the decoder is not run."""
+        self._check_input(x)
+        wanted = self.encoder_layers()
+        features = []
+        for index, layer in enumerate(self.layers[:wanted[-1] + 1]):
+            x = layer(x)
+            if index in wanted:
+                features.append(x)
+        return features
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: ``x`` (N, in_channels, H, W) in [-1, 1]. Returns: (N, out_channels, H, W) in [-1, 1]."""
         self._check_input(x)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from gancolor.train.colour_and_style import MultiTaskConfig
+from gancolor.train.cut import CUTConfig
 from gancolor.train.cyclegan import CycleGANConfig
 from gancolor.train.pix2pix import ColorizeConfig
 from gancolor.train.superres import SuperResConfig
@@ -62,6 +63,11 @@ _PRESETS: dict[str, dict[str, Preset]] = {
         "tiny": Preset(steps=6000),
         "full": Preset(overrides=_CYCLEGAN_FULL, epochs=200, decay_epochs=100),
     },
+    "cut": {  # the paper: 400 epochs, the last 200 decaying; the CycleGAN networks without the pool
+        "tiny": Preset(steps=3000),
+        "full": Preset(overrides=dict(image_size=256, batch_size=1, width=64, n_blocks=9, d_width=64),
+                       epochs=400, decay_epochs=200),
+    },
     "multitask": {
         "tiny": Preset(steps=6000),
         "full": Preset(overrides=dict(image_size=256, batch_size=1, width=64), epochs=200, decay_epochs=100),
@@ -80,7 +86,7 @@ def preset(task: str, name: str) -> Preset:
 
 def _config_class(task: str) -> type:
     return {"colorize": ColorizeConfig, "superres": SuperResConfig, "cyclegan": CycleGANConfig,
-            "multitask": MultiTaskConfig}[task]
+            "cut": CUTConfig, "multitask": MultiTaskConfig}[task]
 
 
 def preset_config(task: str, name: str, num_examples: int, **overrides: Any) -> tuple[Any, int]:

@@ -54,10 +54,11 @@ def test_evaluate_the_painting_model_on_real_photos(monkeypatch, capsys):
 
     targets = load_painting_domains("val").b[:32]  # small baselines: speed
     monkeypatch.setattr(painting_eval, "painting_baselines",
-                        lambda size=64, max_train=None: style_baselines(targets))
+                        lambda size=64, max_train=None: {**style_baselines(targets),
+                                                         "Gaussian blur": painting_eval.GaussianBlur(1.0)})
     assert main(["evaluate", "--task", "stylize", "--data", "photos", "--split", "val", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     rows = report["results"]
     assert set(rows) == {"stylizer (stylizer_photo2painting.pt)", "identity", "mean target", "Reinhard",
-                         "true painting"}
+                         "Gaussian blur", "true painting"}
     assert report["images"] == 1  # the val split's one real photo (chelsea)

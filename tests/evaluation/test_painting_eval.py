@@ -37,14 +37,16 @@ def _small_baselines(monkeypatch):
 
     targets = load_painting_domains("val").b[:64]
     monkeypatch.setattr(painting_eval, "painting_baselines",
-                        lambda size=64, max_train=None: style_baselines(targets))
+                        lambda size=64, max_train=None: {**style_baselines(targets),
+                                                         "Gaussian blur": painting_eval.GaussianBlur(1.0)})
 
 
 def test_split_rows_and_parts():
     results = painting_eval.evaluate_painting_split(_Fake("identity"), "val", limit=6)
     assert tuple(results) == painting_eval.PARTS
     for part in results.values():
-        assert set(part) == {"stylizer", "identity", "mean target", "Reinhard", "true painting"}
+        assert set(part) == {"stylizer", "identity", "mean target", "Reinhard", "Gaussian blur",
+                             "true painting"}
         assert part["stylizer"] == part["identity"]  # an identity "model" scores as the identity
         assert all(math.isfinite(row["psnr"]) and 0 <= row["ssim"] <= 1 for name, row in part.items()
                    if name != "true painting")
@@ -57,7 +59,7 @@ def test_real_photos_the_renderer_itself_beats_every_baseline():
     assert set(results) == {"chelsea", "mean"}
     mean = results["mean"]
     assert mean["stylizer"]["ssim"] > 0.99  # the renderer's own output is the target
-    baselines = ("identity", "mean target", "Reinhard")
+    baselines = ("identity", "mean target", "Reinhard", "Gaussian blur")
     assert all(mean["stylizer"]["ssim"] > mean[name]["ssim"] for name in baselines)
 
 
@@ -70,3 +72,21 @@ def test_baselines_are_fitted_on_paintings_spread_over_the_train_split(monkeypat
     fitted = painting_eval.painting_baselines(16, 3)["mean target"]
     assert torch.allclose(fitted.image, paint(chosen).double().mean(dim=0).float(), atol=1e-4)
     assert painting_eval.BASELINE_PAINTINGS < len(photos)
+
+
+def test_the_blur_baseline_finds_the_width_that_made_the_targets():
+    from gancolor.data.embedded import load_embedded
+
+    photos = load_embedded("val", source="all", size=32).images[:12]
+    for sigma in (0.75, 1.5):
+        blurred = painting_eval.GaussianBlur(sigma)(photos)
+        assert blurred.dtype == torch.uint8 and blurred.shape == photos.shape
+        assert painting_eval.GaussianBlur.fit(photos, blurred).sigma == sigma
+    assert painting_eval.GaussianBlur.fit(photos, photos).sigma == min(painting_eval.BLUR_SIGMAS)
+
+
+def test_the_real_baselines_include_the_fitted_blur(monkeypatch):
+    monkeypatch.undo()
+    baselines = painting_eval.painting_baselines(16, 40)
+    assert set(baselines) == {"identity", "mean target", "Reinhard", "Gaussian blur"}
+    assert baselines["Gaussian blur"].sigma in painting_eval.BLUR_SIGMAS

@@ -1,0 +1,235 @@
+"""CUT (Park et al. 2020): one-sided unpaired translation A -> B, content kept by PatchNCE, not a cycle.
+
+CycleGAN keeps content by asking a second generator to undo the first, pixel by pixel (L1). A style
+that *abstracts* (a painting smooths strokes and flattens colours) cannot be undone, so the cycle
+either forbids it or makes G hide the detail in faint patterns for F to read back (Chu et al. 2017).
+CUT drops F and the cycle. One generator G and one PatchGAN D; G's own encoder and a small MLP H say
+whether each patch of G(x) still matches the patch of x at the same place (eq. 5 of the paper,
+:mod:`gancolor.losses.patchnce`):
+
+    L = L_GAN(G, D, X, Y) + λ_X L_PatchNCE(G, H, X) + λ_Y L_PatchNCE(G, H, Y)            (eq. 6, λ = 1)
+
+    L_GAN: LSGAN as in the paper's code: G minimises E (D(G(x)) - 1)²,
+           D minimises ½ [E (D(y) - 1)² + E D(G(x))²]
+    L_PatchNCE(G, H, Y): the same loss on y and G(y), "identity" (the paper's CUT, not FastCUT): it
+           keeps G from changing what already is in the target domain; the code halves the sum of
+           the two NCE terms, and so do we.
+
+Defaults as in the paper's code: τ = 0.07, 256 patches per layer, a 256-256 MLP per layer, Adam
+(2e-4, β = (0.5, 0.999)), the rate constant for the first half of training then decaying linearly to
+0, no pool of past fakes. Options of ours: the residual generator of
+:class:`~gancolor.models.ResnetGenerator` (starts as the identity) and D's own norm.
+
+The result is a one-sided stylizer file (``AtoB`` only): there is no B -> A generator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gancolor.color import signed_to_unit, uint8_to_signed
+from gancolor.data.unpaired import UnpairedDomains
+from gancolor.infer.stylizer import Stylizer
+from gancolor.losses import cyclegan_discriminator_loss, cyclegan_generator_loss
+from gancolor.losses.patchnce import PatchProjector, patch_nce_loss, sample_locations
+from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
+from gancolor.models import PatchDiscriminator, ResnetGenerator
+from gancolor.models.patchgan import check_crop_size
+from gancolor.runtime import pick_device, seed_everything
+from gancolor.train import distributed
+from gancolor.train.config import TrainConfig
+from gancolor.train.engine import Losses, Networks, Trainer, Update, eval_mode
+from gancolor.train.sampling import random_crops_and_flips, step_generator
+from gancolor.train.schedule import linear_decay
+from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
+
+__all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "cut_validation_psnr", "LOSS_NAMES"]
+
+#: The losses :meth:`CUTTrainer.train_step` reports, unweighted.
+LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "d")
+
+# step_generator streams: the random choices of one step, independent of each other.
+_CROPS_A, _CROPS_B, _PATCHES = 0, 1, 2
+
+
+@dataclass
+class CUTConfig(TrainConfig):
+    """Everything that defines a CUT run (defaults: 64 px crops on a CPU, the networks of CycleGAN's
+    ``tiny`` preset, so the exported G is 3.9 MB)."""
+
+    image_size: int = 64
+    batch_size: int = 1  # the paper's
+    width: int = 32  # G: k of c7s1-k
+    n_blocks: int = 6
+    n_down: int = 2
+    upsample: str = "bilinear"  # as our CycleGAN: no checkerboard
+    norm: str = "instance"
+    d_norm: str | None = None  # D's own norm; None = ``norm``
+    d_width: int = 64
+    d_layers: int = 3  # 70x70 PatchGAN
+    gan_loss: str = "lsgan"
+    lambda_nce: float = 1.0  # λ_X = λ_Y
+    nce_identity: bool = True  # the L_PatchNCE(G, H, Y) term (CUT; off = FastCUT's objective)
+    n_patches: int = 256  # S per layer
+    temperature: float = 0.07  # τ
+    mlp_dim: int = 256
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    steps: int = 3000
+    decay_steps: int | None = None  # None = steps // 2
+    flip: bool = True
+    residual: bool = False  # G(x) = tanh(atanh(x) + h), starting at the identity
+
+    @property
+    def resolved_decay_steps(self) -> int:
+        return self.steps // 2 if self.decay_steps is None else self.decay_steps
+
+
+class CUTTrainer(Trainer):
+    """The CUT task for :func:`~gancolor.train.fit`: modules ``G`` (A -> B), ``H`` (the patch MLPs,
+    trained with G) and ``D`` (real B?). The step is :meth:`generate`, :meth:`g_losses` (G and H),
+    then :meth:`d_losses`, next to eq. 6 in the module docstring.
+
+    ``domains``: A and B, uint8, at least ``config.image_size`` px a side; paired domains are
+    trained as unpaired (independent shuffles).
+    """
+
+    name = "cut"
+    trained_by = {"G": ("G", "H"), "D": ("D",)}
+
+    # -- the step: eq. 6 (the module docstring) ----------------------------------------------------
+
+    def generate(self, nets: Networks, batch: dict) -> dict:
+        """G(x) and, for the identity NCE term, G(y): (B, 3, S, S) in [-1, 1]."""
+        fakes = {"fake_b": nets.G(batch["real_a"])}
+        if self.config.nce_identity:
+            fakes["idt_b"] = nets.G(batch["real_b"])
+        return fakes
+
+    def patch_nce(self, nets: Networks, source: torch.Tensor, output: torch.Tensor,
+                  step: int) -> torch.Tensor:
+        """L_PatchNCE of one pair (eq. 5): the patches of ``output`` = G(``source``) against those of
+        ``source`` at the same sampled places, averaged over G's encoder layers."""
+        generator = self.G  # the encoder, whose weights the G update trains through the queries
+        keys_features = generator.encode(source)
+        locations = sample_locations(keys_features, self.config.n_patches,
+                                     step_generator(self.config.seed, step, _PATCHES))
+        keys = nets.H(keys_features, locations)  # z: (B, S, dim) per layer
+        queries = nets.H(generator.encode(output), locations)  # ẑ
+        terms = [patch_nce_loss(q, k, self.config.temperature) for q, k in zip(queries, keys, strict=True)]
+        return torch.stack(terms).mean()
+
+    def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """G and H: min L_GAN(G, D) + λ ½ [L_PatchNCE(G, H, X) + L_PatchNCE(G, H, Y)] (D only a critic)."""
+        cfg, step = self.config, batch["step"]
+        terms = {"g_gan": cyclegan_generator_loss(nets.D(fakes["fake_b"]), cfg.gan_loss),  # E (D(G(x)) - 1)²
+                 "nce_x": self.patch_nce(nets, batch["real_a"], fakes["fake_b"], step),
+                 "nce_y": 0.0}
+        nce = terms["nce_x"]
+        if cfg.nce_identity:
+            terms["nce_y"] = self.patch_nce(nets, batch["real_b"], fakes["idt_b"], step)
+            nce = 0.5 * (nce + terms["nce_y"])
+        return terms["g_gan"] + cfg.lambda_nce * nce, terms
+
+    def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
+        """D: min ½ [E (D(y) - 1)² + E D(G(x))²] on this step's fakes (detached)."""
+        loss = cyclegan_discriminator_loss(nets.D(batch["real_b"]), nets.D(fakes["fake_b"].detach()),
+                                           self.config.gan_loss)
+        return loss, {"d": loss}
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """G's (and H's) update, then D's."""
+        return Update("G", self.g_losses), Update("D", self.d_losses)
+
+    # -- the setup ---------------------------------------------------------------------------------
+
+    def __init__(self, config: CUTConfig, domains: UnpairedDomains,
+                 device: str | torch.device | None = None, precision=None) -> None:
+        check_unpaired_settings(config, domains)
+        for name in ("lambda_nce", "temperature"):
+            if not getattr(config, name) >= 0 or (name == "temperature" and not config.temperature > 0):
+                raise ValueError(f"{name} must be {'> 0' if name == 'temperature' else '>= 0'}; "
+                                 f"got {getattr(config, name)}")
+        if config.n_patches < 2:
+            raise ValueError(f"n_patches must be >= 2 (a patch needs negatives); got {config.n_patches}")
+        distributed.check_batch_size(config.batch_size)
+        self.config, self.domains = config, domains
+        self.device = pick_device(str(device) if device is not None else None)
+        self.images_a, self.images_b = domains.a.cpu(), domains.b.cpu()
+        self._data_id = unpaired_data_id(domains)
+        self.sampler_a, self.sampler_b = unpaired_samplers(domains, config.batch_size, config.seed)
+        self.step = 0
+        seed_everything(config.seed)
+        self.G = ResnetGenerator(3, 3, width=config.width, n_blocks=config.n_blocks, n_down=config.n_down,
+                                 norm=config.norm, upsample=config.upsample, residual=config.residual)
+        self.H = PatchProjector(self.G.encoder_channels(), config.mlp_dim)
+        self.D = PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers,
+                                    norm=config.d_norm or config.norm)
+        check_crop_size(self.D, config.image_size)
+        if config.image_size % self.G.size_multiple or config.image_size < self.G.min_size:
+            raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
+                             f"and at least {self.G.min_size} for n_down={config.n_down}")
+        self.modules: dict[str, torch.nn.Module] = {"G": self.G, "H": self.H, "D": self.D}
+        betas = (config.beta1, config.beta2)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            "G": torch.optim.Adam([*self.G.parameters(), *self.H.parameters()], lr=config.lr, betas=betas),
+            "D": torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas),
+        }
+        self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {
+            name: linear_decay(optimizer, config.steps, config.resolved_decay_steps)
+            for name, optimizer in self.optimizers.items()
+        }
+        self._prepare(precision)
+
+    def batch(self, step: int) -> dict:
+        """The unpaired batches of ``step``: ``real_a``, ``real_b`` (B, 3, S, S) in [-1, 1]; ``step``."""
+        cfg = self.config
+        crops = [random_crops_and_flips(images[sampler.indices(step)], cfg.image_size,
+                                        step_generator(cfg.seed, step, stream), flip=cfg.flip)
+                 for images, sampler, stream in ((self.images_a, self.sampler_a, _CROPS_A),
+                                                 (self.images_b, self.sampler_b, _CROPS_B))]
+        real_a, real_b = (uint8_to_signed(x.to(self.device)) for x in crops)
+        return {"real_a": real_a, "real_b": real_b, "step": step}
+
+    def stylizer(self) -> Stylizer:
+        """The current G as a one-sided :class:`Stylizer` (shares its weights)."""
+        return Stylizer(generators={"AtoB": self.G}, domains=self.domains.names)
+
+    def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
+        """A | G(A) | B (the true translation when ``domains`` are paired), each (N, 3, S, S) in [0, 1]."""
+        a, b = (uint8_to_signed(images.to(self.device)) for images in (domains.a, domains.b))
+        with eval_mode(self.G):
+            fake_b = self.G(a)
+        name_a, name_b = self.domains.names
+        shown = {name_a: a, f"{name_a} -> {name_b}": fake_b,
+                 (f"true {name_b}" if domains.paired else name_b): b}
+        return {name: signed_to_unit(x) for name, x in shown.items()}
+
+
+def cut_validation_psnr(trainer: CUTTrainer, domains: UnpairedDomains) -> float:
+    """G's mean PSNR (dB) on held-out *paired* ``domains`` (A -> B against the true B), as
+    :func:`~gancolor.evaluation.stylizer_eval.evaluate_stylizer` scores an exported stylizer."""
+    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
+
+    with eval_mode(trainer.G):
+        return float(evaluate_stylizer(trainer.stylizer(), domains, "AtoB")["stylizer"]["psnr"])
+
+
+def export_cut_stylizer(trainer: CUTTrainer, path: str | os.PathLike, half: bool = True,
+                        inference_size: int = 256) -> Path:
+    """Write G as a one-sided stylizer file (``AtoB`` only; read by
+    :func:`~gancolor.infer.stylizer.load_stylizer`), atomically; float16 weights by default (3.9 MB)."""
+    return write_model_file(path, STYLIZER_FORMAT, {
+        "generators": {"AtoB": generator_record(trainer.G, half)},
+        "domains": list(trainer.domains.names),
+        "source": trainer.domains.source,
+        "train_config": {"method": "cut", **trainer.config.to_dict()},
+        "steps": int(trainer.step),
+        "inference_size": int(inference_size),
+    })
