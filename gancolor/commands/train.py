@@ -166,6 +166,10 @@ def _add_superres_options(superres: argparse.ArgumentParser) -> None:
     _add_perceptual_option(superres)
 
 
+_D_LAYERS_HELP = ("the PatchGAN's stride-2 layers, which set the patch it judges: 1 -> 16 px, 2 -> 34 px, "
+                  "3 -> 70 px (the paper's, default)")
+
+
 def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
     """The options of ``gancolor train cyclegan`` beyond the common ones."""
     cyclegan.add_argument("--lambda-cycle", type=_WEIGHT, default=None, help="cycle loss weight (paper: 10)")
@@ -179,6 +183,7 @@ def _add_cyclegan_options(cyclegan: argparse.ArgumentParser) -> None:
                                "(suits styles that keep most of the photo, e.g. --data embedded-paintings)")
     cyclegan.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
                           help="the discriminators' normalisation (default: that of G, instance)")
+    cyclegan.add_argument("--d-layers", type=int_in(1, 6), default=None, help=_D_LAYERS_HELP)
     cyclegan.add_argument("--cycle-a-downsample", type=int_in(1, 64), default=None, metavar="K",
                           help="compare the A cycle F(G(a)) with a at 1/K resolution, so G may drop detail "
                                "finer than K px (a painting's abstraction; default 1 = the paper)")
@@ -203,6 +208,7 @@ def _add_cut_options(cut: argparse.ArgumentParser) -> None:
                      help="a generator that outputs the input plus a change, starting as the identity")
     cut.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
                      help="the discriminator's normalisation (default: that of G, instance)")
+    cut.add_argument("--d-layers", type=int_in(1, 6), default=None, help=_D_LAYERS_HELP)
     cut.add_argument("--keep-best", action="store_true",
                      help="at every checkpoint score G on the val split (PSNR against the true translation; "
                           "--data embedded or embedded-paintings) and keep the best as OUT/best_stylizer.pt")
@@ -503,7 +509,7 @@ def _train_cyclegan(args: argparse.Namespace) -> int:
     _check_keep_best(args)
     options = dict(width=args.width, n_blocks=args.blocks, lambda_cycle=args.lambda_cycle,
                    lambda_identity=args.lambda_identity, perceptual=args.perceptual, residual=args.residual,
-                   d_norm=args.d_norm, cycle_a_downsample=args.cycle_a_downsample)
+                   d_norm=args.d_norm, d_layers=args.d_layers, cycle_a_downsample=args.cycle_a_downsample)
     with _processes(args) as device:  # under torchrun: DDP, rank 0 writes the files
         settings = _read_settings(args, "cyclegan", **options)
         domains = load_domains(args.data, "train", settings.image_size)
@@ -547,7 +553,8 @@ def _train_cut(args: argparse.Namespace) -> int:
     if distributed.launched_by_torchrun():
         raise UserError("gancolor train cut runs in one process: start it without torchrun")
     options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
-                   nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm)
+                   nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm,
+                   d_layers=args.d_layers)
     settings = _read_settings(args, "cut", **options)
     domains = load_domains(args.data, "train", settings.image_size)
     config, steps = settings.config(max(len(domains.a), len(domains.b)))

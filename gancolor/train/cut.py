@@ -43,9 +43,14 @@ from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.config import TrainConfig
 from gancolor.train.engine import Losses, Networks, Trainer, Update, eval_mode
-from gancolor.train.sampling import random_crops_and_flips, step_generator
+from gancolor.train.sampling import step_generator
 from gancolor.train.schedule import linear_decay
-from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
+from gancolor.train.unpaired_setup import (
+    check_unpaired_settings,
+    unpaired_batch,
+    unpaired_data_id,
+    unpaired_samplers,
+)
 
 __all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "cut_validation_psnr", "LOSS_NAMES"]
 
@@ -53,7 +58,7 @@ __all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "cut_validation_psn
 LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "d")
 
 # step_generator streams: the random choices of one step, independent of each other.
-_CROPS_A, _CROPS_B, _PATCHES = 0, 1, 2
+_PATCHES = 2  # (0 and 1: the A and B crops, unpaired_setup)
 
 
 @dataclass
@@ -189,13 +194,8 @@ class CUTTrainer(Trainer):
 
     def batch(self, step: int) -> dict:
         """The unpaired batches of ``step``: ``real_a``, ``real_b`` (B, 3, S, S) in [-1, 1]; ``step``."""
-        cfg = self.config
-        crops = [random_crops_and_flips(images[sampler.indices(step)], cfg.image_size,
-                                        step_generator(cfg.seed, step, stream), flip=cfg.flip)
-                 for images, sampler, stream in ((self.images_a, self.sampler_a, _CROPS_A),
-                                                 (self.images_b, self.sampler_b, _CROPS_B))]
-        real_a, real_b = (uint8_to_signed(x.to(self.device)) for x in crops)
-        return {"real_a": real_a, "real_b": real_b, "step": step}
+        return unpaired_batch((self.images_a, self.images_b), (self.sampler_a, self.sampler_b), self.config,
+                              step, self.device)
 
     def stylizer(self) -> Stylizer:
         """The current G as a one-sided :class:`Stylizer` (shares its weights)."""

@@ -61,11 +61,15 @@ from gancolor.train.engine import Losses, Networks, SharedPool, Trainer, Update,
 from gancolor.train.loop import History, fit
 from gancolor.train.precision import Precision
 from gancolor.train.sampling import (
-    random_crops_and_flips,
     step_generator,
 )
 from gancolor.train.schedule import linear_decay
-from gancolor.train.unpaired_setup import check_unpaired_settings, unpaired_data_id, unpaired_samplers
+from gancolor.train.unpaired_setup import (
+    check_unpaired_settings,
+    unpaired_batch,
+    unpaired_data_id,
+    unpaired_samplers,
+)
 
 __all__ = ["CycleGANConfig", "CycleGANTrainer", "coarse", "export_stylizer", "train_cyclegan",
            "validation_psnr", "LOSS_NAMES", "PERCEPTUAL_NAMES"]
@@ -77,7 +81,7 @@ LOSS_NAMES = ("g_ab", "g_ba", "cycle_a", "cycle_b", "idt_a", "idt_b", "d_a", "d_
 PERCEPTUAL_NAMES = ("perc_a", "perc_b")
 
 # step_generator streams: the random choices of one step, independent of each other.
-_CROPS_A, _CROPS_B, _POOL_A, _POOL_B = 0, 1, 2, 3
+_POOL_A, _POOL_B = 2, 3  # (0 and 1: the A and B crops, unpaired_setup)
 
 
 @dataclass
@@ -275,13 +279,8 @@ class CycleGANTrainer(Trainer):
     def batch(self, step: int) -> dict:
         """The (unpaired) global batches of ``step``: ``real_a``, ``real_b`` (B, 3, S, S) in [-1, 1],
         S = image_size, on the device; ``step`` (the pools' random choices depend on it)."""
-        cfg = self.config
-        crops = [random_crops_and_flips(images[sampler.indices(step)], cfg.image_size,
-                                        step_generator(cfg.seed, step, stream), flip=cfg.flip)
-                 for images, sampler, stream in ((self.images_a, self.sampler_a, _CROPS_A),
-                                                 (self.images_b, self.sampler_b, _CROPS_B))]
-        real_a, real_b = (uint8_to_signed(x.to(self.device)) for x in crops)
-        return {"real_a": real_a, "real_b": real_b, "step": step}
+        return unpaired_batch((self.images_a, self.images_b), (self.sampler_a, self.sampler_b), self.config,
+                              step, self.device)
 
     def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
         """Both translations of held-out crops (S, S px, S a multiple of G's): A | G(A) | B | F(B),

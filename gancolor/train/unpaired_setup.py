@@ -1,4 +1,4 @@
-"""What the two unpaired trainers (CycleGAN, multi-task) check and set up the same way.
+"""What the unpaired trainers (CycleGAN, CUT, multi-task) check and set up the same way.
 
 Both train on two image domains sampled independently: a batch of A and a batch of B per step,
 drawn by two :class:`~gancolor.train.sampling.StepSampler` s with their own seeds, so the A and B
@@ -11,13 +11,17 @@ from typing import Any
 
 import torch
 
+from gancolor.color import uint8_to_signed
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import DataError
 from gancolor.losses import GAN_LOSSES
 from gancolor.runtime import derive_seed
-from gancolor.train.sampling import StepSampler, data_fingerprint
+from gancolor.train.sampling import StepSampler, data_fingerprint, random_crops_and_flips, step_generator
 
-__all__ = ["check_unpaired_settings", "unpaired_data_id", "unpaired_samplers"]
+__all__ = ["check_unpaired_settings", "unpaired_batch", "unpaired_data_id", "unpaired_samplers"]
+
+#: The step_generator streams of the A and B crops (a trainer's other random choices use 2, 3 ...).
+CROPS_A, CROPS_B = 0, 1
 
 
 def check_unpaired_settings(config: Any, domains: UnpairedDomains) -> None:
@@ -55,3 +59,15 @@ def unpaired_samplers(domains: UnpairedDomains, batch_size: int,
     """Two independent shuffles, one per domain, seeded by (``"A"``/``"B"``, ``seed``)."""
     return (StepSampler(len(domains.a), batch_size, derive_seed("A", seed)),
             StepSampler(len(domains.b), batch_size, derive_seed("B", seed)))
+
+
+def unpaired_batch(images: tuple[torch.Tensor, torch.Tensor], samplers: tuple[StepSampler, StepSampler],
+                   config: Any, step: int, device: torch.device) -> dict:
+    """The unpaired global batches of ``step``: ``real_a``, ``real_b`` (B, 3, S, S) in [-1, 1] on ``device``,
+    S = ``config.image_size``, random crops (and flips with ``config.flip``) of the A and B images
+    (N, 3, H, W) uint8 that the two ``samplers`` pick; and ``step``. A pure function of (seed, step)."""
+    crops = [random_crops_and_flips(domain[sampler.indices(step)], config.image_size,
+                                    step_generator(config.seed, step, stream), flip=config.flip)
+             for domain, sampler, stream in zip(images, samplers, (CROPS_A, CROPS_B), strict=True)]
+    real_a, real_b = (uint8_to_signed(x.to(device)) for x in crops)
+    return {"real_a": real_a, "real_b": real_b, "step": step}

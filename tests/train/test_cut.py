@@ -158,10 +158,12 @@ def test_the_exported_stylizer_is_one_sided(tmp_path):
 def test_train_cut_keeps_the_best_and_stylize_refuses_b_to_a_in_one_line(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "cut", "--out", str(run), "--width", "8", "--blocks", "1", "--steps", "2",
-                 "--checkpoint-every", "1", "--keep-best"]) == 0
+                 "--checkpoint-every", "1", "--keep-best", "--d-layers", "2", "--residual"]) == 0
     printed = capsys.readouterr().out
     assert "a CUT summer2winter" in printed and "best checkpoint on the val split" in printed
     assert (run / "stylizer.pt").is_file() and (run / "best_stylizer.pt").is_file()
+    settings = load_stylizer(run / "stylizer.pt").meta["train_config"]
+    assert settings["d_layers"] == 2 and settings["residual"] and settings["width"] == 8
     Image.fromarray(np.full((40, 30, 3), 120, np.uint8)).save(tmp_path / "p.png")
     assert main(["stylize", str(tmp_path / "p.png"), "-o", str(tmp_path / "out"),
                  "--checkpoint", str(run / "stylizer.pt")]) == 0

@@ -81,13 +81,15 @@ def test_cli_options_reach_the_config(tmp_path, capsys):  # --perceptual, and --
         Image.fromarray(image if index % 2 == 0 else 255 - image).save(data / folder / "x.png")
     assert main(["train", "cyclegan", "--data", str(data), "--out", str(run), "--image-size", "32",
                  "--width", "4", "--blocks", "1", "--steps", "1", "--checkpoint-every", "1",
-                 "--perceptual", "0.25", "--residual", "--d-norm", "none", "--cycle-a-downsample", "2"]) == 0
+                 "--perceptual", "0.25", "--residual", "--d-norm", "none", "--cycle-a-downsample", "2",
+                 "--d-layers", "2"]) == 0
     assert "perc_a" in (run / "history.json").read_text()
     stylizer = load_stylizer(run / "stylizer.pt")
     assert stylizer.meta["train_config"]["perceptual"] == 0.25 and stylizer.meta["train_config"]["residual"]
     assert all(generator.residual for generator in stylizer.generators.values())
     assert stylizer.meta["train_config"]["d_norm"] == "none"
     assert stylizer.meta["train_config"]["cycle_a_downsample"] == 2
+    assert stylizer.meta["train_config"]["d_layers"] == 2
     capsys.readouterr()
     with pytest.raises(SystemExit):  # argparse: a weight is >= 0
         main(["train", "cyclegan", "--out", str(tmp_path / "bad"), "--perceptual", "-1"])

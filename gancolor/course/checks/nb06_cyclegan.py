@@ -1,6 +1,7 @@
 """Checks of notebook 06, CycleGAN style transfer: the cycle-consistency loss, the image pool, and (in
 :mod:`gancolor.course.checks._nb06_region`) 6.3, the feathered blend of region-controlled style, and (in
-:mod:`gancolor.course.checks._nb06_painting`) 6.4, the brush strokes' orientation of photo -> painting.
+:mod:`gancolor.course.checks._nb06_painting`) 6.4, the brush strokes' orientation of photo -> painting,
+and (in :mod:`gancolor.course.checks._nb06_patchnce`) 6.5, CUT's PatchNCE loss.
 
 6.1 runs the student's ``cycle_consistency_loss(G_AB, G_BA, real_a, real_b)`` with two small,
 different, nonlinear generators, so that the order in which they are applied, the image each
@@ -46,9 +47,10 @@ from gancolor.course.checks._framework import (
 from gancolor.course.checks._nb06_painting import (
     stroke_orientation,  # 6.4 (its own module: photo -> painting)
 )
+from gancolor.course.checks._nb06_patchnce import patch_nce  # 6.5 (CUT's loss, its own module)
 from gancolor.course.checks._nb06_region import feathered_blend  # 6.3 (its own module: a separate topic)
 
-__all__ = ["cycle_consistency_loss", "image_pool", "feathered_blend", "stroke_orientation"]
+__all__ = ["cycle_consistency_loss", "image_pool", "feathered_blend", "stroke_orientation", "patch_nce"]
 
 
 def _scalar(value: object, what: str) -> torch.Tensor:
