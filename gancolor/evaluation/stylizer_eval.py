@@ -13,14 +13,17 @@ need no pairs, only Inception's weights on this machine (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
+from torch import nn
 
 from gancolor.data.unpaired import UnpairedDomains
 from gancolor.errors import DataError
 from gancolor.evaluation.scores import add_fid_kid, score_images
 from gancolor.infer.stylizer import Stylizer
 
-__all__ = ["evaluate_stylizer"]
+__all__ = ["evaluate_stylizer", "generators_psnr"]
 
 
 @torch.no_grad()
@@ -50,3 +53,20 @@ def evaluate_stylizer(stylizer: Stylizer, domains: UnpairedDomains, direction: s
     if with_fid:
         add_fid_kid(results, predictions, target, fid_weights, progress)
     return results
+
+
+def generators_psnr(generators: Mapping[str, nn.Module], domains: UnpairedDomains,
+                    direction: str = "AtoB") -> float:
+    """Score generators *during training* on held-out paired ``domains`` (e.g. the embedded val split): the
+    mean PSNR (dB) of ``direction``'s translation against the true target, exactly as
+    :func:`evaluate_stylizer` scores the exported stylizer (``generators``: ``{"AtoB": G, "BtoA": F}``, or
+    only ``"AtoB"`` for a one-sided model). Their train/eval modes are left as they were found."""
+    modes = {name: generator.training for name, generator in generators.items()}
+    try:
+        for generator in generators.values():
+            generator.eval()
+        view = Stylizer(generators=dict(generators), domains=domains.names)
+        return float(evaluate_stylizer(view, domains, direction)["stylizer"]["psnr"])
+    finally:
+        for name, generator in generators.items():
+            generator.train(modes[name])

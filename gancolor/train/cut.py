@@ -33,7 +33,6 @@ import torch
 
 from gancolor.color import signed_to_unit, uint8_to_signed
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.infer.stylizer import Stylizer
 from gancolor.losses import cyclegan_discriminator_loss, cyclegan_generator_loss
 from gancolor.losses.patchnce import PatchProjector, patch_nce_loss, sample_locations
 from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
@@ -52,7 +51,7 @@ from gancolor.train.unpaired_setup import (
     unpaired_samplers,
 )
 
-__all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "cut_validation_psnr", "LOSS_NAMES"]
+__all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "LOSS_NAMES"]
 
 #: The losses :meth:`CUTTrainer.train_step` reports, unweighted.
 LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "d")
@@ -197,10 +196,6 @@ class CUTTrainer(Trainer):
         return unpaired_batch((self.images_a, self.images_b), (self.sampler_a, self.sampler_b), self.config,
                               step, self.device)
 
-    def stylizer(self) -> Stylizer:
-        """The current G as a one-sided :class:`Stylizer` (shares its weights)."""
-        return Stylizer(generators={"AtoB": self.G}, domains=self.domains.names)
-
     def preview(self, domains: UnpairedDomains) -> dict[str, torch.Tensor]:
         """A | G(A) | B (the true translation when ``domains`` are paired), each (N, 3, S, S) in [0, 1]."""
         a, b = (uint8_to_signed(images.to(self.device)) for images in (domains.a, domains.b))
@@ -210,15 +205,6 @@ class CUTTrainer(Trainer):
         shown = {name_a: a, f"{name_a} -> {name_b}": fake_b,
                  (f"true {name_b}" if domains.paired else name_b): b}
         return {name: signed_to_unit(x) for name, x in shown.items()}
-
-
-def cut_validation_psnr(trainer: CUTTrainer, domains: UnpairedDomains) -> float:
-    """G's mean PSNR (dB) on held-out *paired* ``domains`` (A -> B against the true B), as
-    :func:`~gancolor.evaluation.stylizer_eval.evaluate_stylizer` scores an exported stylizer."""
-    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
-
-    with eval_mode(trainer.G):
-        return float(evaluate_stylizer(trainer.stylizer(), domains, "AtoB")["stylizer"]["psnr"])
 
 
 def export_cut_stylizer(trainer: CUTTrainer, path: str | os.PathLike, half: bool = True,

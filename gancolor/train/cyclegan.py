@@ -42,7 +42,6 @@ from torch.nn.functional import avg_pool2d
 
 from gancolor.color import signed_to_unit, uint8_to_signed
 from gancolor.data.unpaired import UnpairedDomains
-from gancolor.infer.stylizer import Stylizer
 from gancolor.losses import (
     cycle_loss,
     cyclegan_discriminator_loss,
@@ -72,7 +71,7 @@ from gancolor.train.unpaired_setup import (
 )
 
 __all__ = ["CycleGANConfig", "CycleGANTrainer", "coarse", "export_stylizer", "train_cyclegan",
-           "validation_psnr", "LOSS_NAMES", "PERCEPTUAL_NAMES"]
+           "LOSS_NAMES", "PERCEPTUAL_NAMES"]
 
 #: The losses :meth:`CycleGANTrainer.train_step` reports, unweighted (with ``perceptual`` > 0 also
 #: :data:`PERCEPTUAL_NAMES`).
@@ -292,18 +291,6 @@ class CycleGANTrainer(Trainer):
         truth_b = f"true {name_b}" if domains.paired else name_b
         shown = {name_a: a, f"{name_a} -> {name_b}": fake_b, truth_b: b, f"{name_b} -> {name_a}": fake_a}
         return {name: signed_to_unit(x) for name, x in shown.items()}
-
-
-def validation_psnr(trainer: CycleGANTrainer, domains: UnpairedDomains, direction: str = "AtoB") -> float:
-    """The trainer's generators scored on held-out *paired* ``domains`` (e.g. the embedded val split):
-    the mean PSNR (dB) of ``direction``'s translation against the true target, as
-    :func:`~gancolor.evaluation.stylizer_eval.evaluate_stylizer` computes it for an exported stylizer.
-    Leaves the training state as it was (eval mode, no gradients, then back)."""
-    from gancolor.evaluation.stylizer_eval import evaluate_stylizer
-
-    view = Stylizer(generators={"AtoB": trainer.G_AB, "BtoA": trainer.G_BA}, domains=trainer.domains.names)
-    with eval_mode(trainer.G_AB, trainer.G_BA):
-        return float(evaluate_stylizer(view, domains, direction)["stylizer"]["psnr"])
 
 
 def export_stylizer(trainer: CycleGANTrainer, path: str | os.PathLike, half: bool = True,

@@ -12,6 +12,7 @@ from PIL import Image
 from test_cyclegan import state_equal, tiny_domains
 
 from gancolor.cli import main
+from gancolor.color import signed_to_uint8, uint8_to_signed
 from gancolor.infer.stylizer import StylizerDirectionError, load_stylizer
 from gancolor.losses.patchnce import PatchProjector, patch_nce_loss, sample_locations
 from gancolor.models import ResnetGenerator
@@ -119,8 +120,9 @@ def test_fastcut_drops_the_identity_term():
 def test_residual_g_starts_as_the_identity_and_refuses_bad_settings():
     domains = tiny_domains()
     trainer = CUTTrainer(tiny_config(residual=True), domains, device="cpu")
-    photo = domains.a[:2]
-    assert (trainer.stylizer().stylize_tensor(photo).int() - photo.int()).abs().max() <= 1
+    photo = uint8_to_signed(domains.a[:2])
+    with torch.no_grad():
+        assert torch.allclose(trainer.G(photo), photo, atol=1e-5)
     with pytest.raises(ValueError, match="n_patches"):
         CUTTrainer(tiny_config(n_patches=1), domains, device="cpu")
     with pytest.raises(ValueError, match="temperature"):
@@ -145,9 +147,10 @@ def test_the_exported_stylizer_is_one_sided(tmp_path):
     stylizer = load_stylizer(export_cut_stylizer(trainer, tmp_path / "cut.pt"))
     assert set(stylizer.generators) == {"AtoB"} and stylizer.domains == ("summer", "winter")
     assert stylizer.meta["train_config"]["method"] == "cut" and stylizer.meta["steps"] == 1
-    out = stylizer.stylize_tensor(tiny_domains().a[:1])
-    expected = trainer.stylizer().stylize_tensor(tiny_domains().a[:1])  # float16 weights: within a level
-    assert (out.int() - expected.int()).abs().max() <= 2
+    photo = tiny_domains().a[:1]
+    with torch.no_grad():
+        expected = signed_to_uint8(trainer.G.eval()(uint8_to_signed(photo)))
+    assert (stylizer.stylize_tensor(photo).int() - expected.int()).abs().max() <= 2  # float16 weights
     with pytest.raises(StylizerDirectionError, match="one-sided.*summer -> winter"):
         stylizer.direction("BtoA")
 
@@ -172,3 +175,16 @@ def test_train_cut_keeps_the_best_and_stylize_refuses_b_to_a_in_one_line(tmp_pat
     err = capsys.readouterr().err
     assert status == 1 and "one-sided" in err and err.count("\n") == 1
     assert not (tmp_path / "back").exists() or not any((tmp_path / "back").iterdir())
+
+
+def test_generators_psnr_scores_in_training_generators_like_the_exported_file_and_keeps_their_mode(tmp_path):
+    from gancolor.evaluation.stylizer_eval import evaluate_stylizer, generators_psnr
+
+    domains = tiny_domains(size=16)
+    trainer = CUTTrainer(tiny_config(), domains, device="cpu")
+    fit(trainer, 1, progress=False)
+    trainer.G.train()
+    during = generators_psnr({"AtoB": trainer.G}, domains)
+    assert trainer.G.training
+    exported = load_stylizer(export_cut_stylizer(trainer, tmp_path / "s.pt", half=False))
+    assert during == pytest.approx(evaluate_stylizer(exported, domains)["stylizer"]["psnr"], abs=1e-4)

@@ -248,7 +248,7 @@ def test_precision_from_the_command_line(tmp_path, capsys):
 def test_bf16_on_the_cpu_keeps_the_default_layout_unless_asked():
     """On the CPU bf16 alone was faster than bf16 + channels_last (benchmarks/results.md), so the
     command line takes NHWC there only with --channels-last; on CUDA bf16 brings it."""
-    from gancolor.commands.train import _speed_settings
+    from gancolor.commands.train_runs import speed_settings as _speed_settings
 
     def settings(*flags: str, device: str = "cpu") -> dict:
         args = argparse.Namespace(device=device, precision=None, amp=None, channels_last=None, config=None)
@@ -296,7 +296,7 @@ def _worker(local_rank: int, port: int, root: Path) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(local_rank),
                       WORLD_SIZE=str(WORLD), LOCAL_RANK=str(local_rank))
     torch.set_num_threads(1)
-    from gancolor.commands.train import _fit_and_export
+    from gancolor.commands.train_runs import fit_and_export as _fit_and_export
     from gancolor.train.cyclegan import export_stylizer
 
     writes: list[str] = []
