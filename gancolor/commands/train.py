@@ -200,6 +200,9 @@ def _add_cut_options(cut: argparse.ArgumentParser) -> None:
     """The options of ``gancolor train cut`` beyond the common ones."""
     cut.add_argument("--lambda-nce", type=_WEIGHT, default=None,
                      help="weight of the PatchNCE terms (paper: 1)")
+    cut.add_argument("--lambda-transport", type=_WEIGHT, default=None,
+                     help="weight of a transport cost E ||G(x) - x||^2 (in [-1, 1] units) beside the GAN "
+                          "term: prefer the map that moves the photo least (default 0 = the paper)")
     cut.add_argument("--no-nce-identity", dest="nce_identity", action="store_false", default=None,
                      help="leave out the PatchNCE term on G(y) vs y (FastCUT's objective)")
     cut.add_argument("--blocks", type=int_in(1, 64), default=None,
@@ -372,6 +375,7 @@ def _train_cut(args: argparse.Namespace) -> int:
     if distributed.launched_by_torchrun():
         raise UserError("gancolor train cut runs in one process: start it without torchrun")
     options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
+                   lambda_transport=args.lambda_transport,
                    nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm,
                    d_layers=args.d_layers)
     settings = read_settings(args, "cut", **options)

@@ -15,6 +15,12 @@ whether each patch of G(x) still matches the patch of x at the same place (eq. 5
            keeps G from changing what already is in the target domain; the code halves the sum of
            the two NCE terms, and so do we.
 
+An option of ours, off by default (``lambda_transport`` = λ_T > 0): a **transport cost**
+λ_T E ||G(x) - x||² beside the GAN term. Among all the maps whose outputs D cannot tell from B, it
+prefers the one that moves each pixel least: the quadratic-cost optimal transport map between the
+two domains (the idea behind Neural Optimal Transport, Korotin et al. 2023). For a style that is a
+small, local change of the photo (a palette pulled towards the nearest paints) that map is the style.
+
 Defaults as in the paper's code: τ = 0.07, 256 patches per layer, a 256-256 MLP per layer, Adam
 (2e-4, β = (0.5, 0.999)), the rate constant for the first half of training then decaying linearly to
 0, no pool of past fakes. Options of ours: the residual generator of
@@ -54,7 +60,7 @@ from gancolor.train.unpaired_setup import (
 __all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "LOSS_NAMES"]
 
 #: The losses :meth:`CUTTrainer.train_step` reports, unweighted.
-LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "d")
+LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "transport", "d")
 
 # step_generator streams: the random choices of one step, independent of each other.
 _PATCHES = 2  # (0 and 1: the A and B crops, unpaired_setup)
@@ -77,6 +83,8 @@ class CUTConfig(TrainConfig):
     d_layers: int = 3  # 70x70 PatchGAN
     gan_loss: str = "lsgan"
     lambda_nce: float = 1.0  # λ_X = λ_Y
+    # Our option, 0 = the paper: + λ_T E ||G(x) - x||², a transport cost (the module docstring).
+    lambda_transport: float = 0.0
     nce_identity: bool = True  # the L_PatchNCE(G, H, Y) term (CUT; off = FastCUT's objective)
     n_patches: int = 256  # S per layer
     temperature: float = 0.07  # τ
@@ -129,16 +137,21 @@ class CUTTrainer(Trainer):
         return torch.stack(terms).mean()
 
     def g_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
-        """G and H: min L_GAN(G, D) + λ ½ [L_PatchNCE(G, H, X) + L_PatchNCE(G, H, Y)] (D only a critic)."""
+        """G and H: min L_GAN(G, D) + λ ½ [L_PatchNCE(G, H, X) + L_PatchNCE(G, H, Y)] (D only a critic),
+        + λ_T E ||G(x) - x||² when ``lambda_transport`` = λ_T > 0."""
         cfg, step = self.config, batch["step"]
         terms = {"g_gan": cyclegan_generator_loss(nets.D(fakes["fake_b"]), cfg.gan_loss),  # E (D(G(x)) - 1)²
                  "nce_x": self.patch_nce(nets, batch["real_a"], fakes["fake_b"], step),
-                 "nce_y": 0.0}
+                 "nce_y": 0.0, "transport": 0.0}
         nce = terms["nce_x"]
         if cfg.nce_identity:
             terms["nce_y"] = self.patch_nce(nets, batch["real_b"], fakes["idt_b"], step)
             nce = 0.5 * (nce + terms["nce_y"])
-        return terms["g_gan"] + cfg.lambda_nce * nce, terms
+        loss = terms["g_gan"] + cfg.lambda_nce * nce
+        if cfg.lambda_transport:  # λ_T E ||G(x) - x||²: of the maps D accepts, prefer the one moving least
+            terms["transport"] = (fakes["fake_b"].float() - batch["real_a"].float()).pow(2).mean()
+            loss = loss + cfg.lambda_transport * terms["transport"]
+        return loss, terms
 
     def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
         """D: min ½ [E (D(y) - 1)² + E D(G(x))²] on this step's fakes (detached)."""
@@ -156,7 +169,7 @@ class CUTTrainer(Trainer):
     def __init__(self, config: CUTConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision=None) -> None:
         check_unpaired_settings(config, domains)
-        for name in ("lambda_nce", "temperature"):
+        for name in ("lambda_nce", "lambda_transport", "temperature"):
             if not getattr(config, name) >= 0 or (name == "temperature" and not config.temperature > 0):
                 raise ValueError(f"{name} must be {'> 0' if name == 'temperature' else '>= 0'}; "
                                  f"got {getattr(config, name)}")

@@ -117,6 +117,29 @@ def test_fastcut_drops_the_identity_term():
     assert trainer.train_step(0)["nce_y"] == 0.0
 
 
+def test_the_transport_cost_is_the_mean_squared_change_and_pulls_g_towards_the_identity():
+    domains = tiny_domains()
+    off = CUTTrainer(tiny_config(), domains, device="cpu")
+    assert off.train_step(0)["transport"] == 0.0  # off: not computed
+    residual = CUTTrainer(tiny_config(residual=True, lambda_transport=1.0), domains, device="cpu")
+    assert residual.train_step(0)["transport"] < 1e-12  # G starts as the identity: nothing moved
+    plain = CUTTrainer(tiny_config(lambda_transport=1.0), domains, device="cpu")
+    batch = plain.batch(0)
+    with torch.no_grad():
+        expected = float((plain.G(batch["real_a"]) - batch["real_a"]).pow(2).mean())
+    assert plain.train_step(0)["transport"] == pytest.approx(expected, rel=1e-5)
+    moved = {}
+    for weight in (0.0, 100.0):  # a heavy cost keeps G's output nearer its input
+        trainer = CUTTrainer(tiny_config(lambda_transport=weight, steps=20), domains, device="cpu")
+        fit(trainer, 20, progress=False)
+        with torch.no_grad():
+            x = uint8_to_signed(domains.a)
+            moved[weight] = float((trainer.G.eval()(x) - x).pow(2).mean())
+    assert moved[100.0] < 0.5 * moved[0.0]
+    with pytest.raises(ValueError, match="lambda_transport"):
+        CUTTrainer(tiny_config(lambda_transport=-1.0), domains, device="cpu")
+
+
 def test_residual_g_starts_as_the_identity_and_refuses_bad_settings():
     domains = tiny_domains()
     trainer = CUTTrainer(tiny_config(residual=True), domains, device="cpu")
@@ -161,12 +184,14 @@ def test_the_exported_stylizer_is_one_sided(tmp_path):
 def test_train_cut_keeps_the_best_and_stylize_refuses_b_to_a_in_one_line(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "cut", "--out", str(run), "--width", "8", "--blocks", "1", "--steps", "2",
-                 "--checkpoint-every", "1", "--keep-best", "--d-layers", "2", "--residual"]) == 0
+                 "--checkpoint-every", "1", "--keep-best", "--d-layers", "2", "--residual",
+                 "--lambda-transport", "2.5"]) == 0
     printed = capsys.readouterr().out
     assert "a CUT summer2winter" in printed and "best checkpoint on the val split" in printed
     assert (run / "stylizer.pt").is_file() and (run / "best_stylizer.pt").is_file()
     settings = load_stylizer(run / "stylizer.pt").meta["train_config"]
     assert settings["d_layers"] == 2 and settings["residual"] and settings["width"] == 8
+    assert settings["lambda_transport"] == 2.5
     Image.fromarray(np.full((40, 30, 3), 120, np.uint8)).save(tmp_path / "p.png")
     assert main(["stylize", str(tmp_path / "p.png"), "-o", str(tmp_path / "out"),
                  "--checkpoint", str(run / "stylizer.pt")]) == 0
