@@ -219,7 +219,8 @@ def _evaluate_painting_stylizers(args: argparse.Namespace, paths: list[Path]) ->
             note = "AtoB (photo -> painting) against the rendered painting of each image"
         results[f"stylizer ({Path(path).name})"] = scores.pop("stylizer")
         results.update(scores)
-    return report(results, args, count, note + "; baselines fitted on the train paintings")
+    return report(results, args, count,
+                  note + "; baselines fitted on the train paintings (the blur's width on train pairs)")
 
 
 def _evaluate_multitask(args: argparse.Namespace) -> int:
