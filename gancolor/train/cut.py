@@ -126,12 +126,14 @@ class CUTTrainer(Trainer):
     def patch_nce(self, nets: Networks, source: torch.Tensor, output: torch.Tensor,
                   step: int) -> torch.Tensor:
         """L_PatchNCE of one pair (eq. 5): the patches of ``output`` = G(``source``) against those of
-        ``source`` at the same sampled places, averaged over G's encoder layers."""
-        generator = self.G  # the encoder, whose weights the G update trains through the queries
-        keys_features = generator.encode(source)
-        locations = sample_locations(keys_features, self.config.n_patches,
-                                     step_generator(self.config.seed, step, _PATCHES))
-        keys = nets.H(keys_features, locations)  # z: (B, S, dim) per layer
+        ``source`` at the same sampled places (the same for both pairs of a step), averaged over G's
+        encoder layers. The keys are a fixed target (the loss detaches them): computed without a graph."""
+        generator = self.G  # the encoder itself (``encode`` is not a DDP method; CUT runs in one process)
+        with torch.no_grad():
+            keys_features = generator.encode(source)
+            locations = sample_locations(keys_features, self.config.n_patches,
+                                         step_generator(self.config.seed, step, _PATCHES))
+            keys = nets.H(keys_features, locations)  # z: (B, S, dim) per layer
         queries = nets.H(generator.encode(output), locations)  # ẑ
         terms = [patch_nce_loss(q, k, self.config.temperature) for q, k in zip(queries, keys, strict=True)]
         return torch.stack(terms).mean()
