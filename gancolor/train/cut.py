@@ -69,7 +69,7 @@ _PATCHES = 2  # (0 and 1: the A and B crops, unpaired_setup)
 @dataclass
 class CUTConfig(TrainConfig):
     """Everything that defines a CUT run (defaults: 64 px crops on a CPU, the networks of CycleGAN's
-    ``tiny`` preset, so the exported G is 3.9 MB)."""
+    ``tiny`` preset, so the exported G is 4.0 MB)."""
 
     image_size: int = 64
     batch_size: int = 1  # the paper's
@@ -225,7 +225,7 @@ class CUTTrainer(Trainer):
 def export_cut_stylizer(trainer: CUTTrainer, path: str | os.PathLike, half: bool = True,
                         inference_size: int = 256) -> Path:
     """Write G as a one-sided stylizer file (``AtoB`` only; read by
-    :func:`~gancolor.infer.stylizer.load_stylizer`), atomically; float16 weights by default (3.9 MB)."""
+    :func:`~gancolor.infer.stylizer.load_stylizer`), atomically; float16 weights by default (4.0 MB)."""
     return write_model_file(path, STYLIZER_FORMAT, {
         "generators": {"AtoB": generator_record(trainer.G, half)},
         "domains": list(trainer.domains.names),
