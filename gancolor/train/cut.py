@@ -48,6 +48,7 @@ from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
 from gancolor.train.config import TrainConfig
 from gancolor.train.engine import Losses, Networks, Trainer, Update, eval_mode
+from gancolor.train.precision import Precision
 from gancolor.train.sampling import step_generator
 from gancolor.train.schedule import linear_decay
 from gancolor.train.unpaired_setup import (
@@ -169,12 +170,13 @@ class CUTTrainer(Trainer):
     # -- the setup ---------------------------------------------------------------------------------
 
     def __init__(self, config: CUTConfig, domains: UnpairedDomains,
-                 device: str | torch.device | None = None, precision=None) -> None:
+                 device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         check_unpaired_settings(config, domains)
-        for name in ("lambda_nce", "lambda_transport", "temperature"):
-            if not getattr(config, name) >= 0 or (name == "temperature" and not config.temperature > 0):
-                raise ValueError(f"{name} must be {'> 0' if name == 'temperature' else '>= 0'}; "
-                                 f"got {getattr(config, name)}")
+        for name in ("lambda_nce", "lambda_transport"):
+            if not getattr(config, name) >= 0:
+                raise ValueError(f"{name} is a weight >= 0; got {getattr(config, name)}")
+        if not config.temperature > 0:
+            raise ValueError(f"temperature must be > 0; got {config.temperature}")
         if config.n_patches < 2:
             raise ValueError(f"n_patches must be >= 2 (a patch needs negatives); got {config.n_patches}")
         distributed.check_batch_size(config.batch_size)
