@@ -203,6 +203,12 @@ def _add_cut_options(cut: argparse.ArgumentParser) -> None:
     cut.add_argument("--lambda-transport", type=_WEIGHT, default=None,
                      help="weight of a transport cost E ||G(x) - x||^2 (in [-1, 1] units) beside the GAN "
                           "term: prefer the map that moves the photo least (default 0 = the paper)")
+    cut.add_argument("--lambda-pixel", type=_WEIGHT, default=None,
+                     help="weight of a second critic that judges single pixels (pix2pix's PixelGAN): it asks "
+                          "for the target domain's colours on every image (default 0 = the paper)")
+    cut.add_argument("--nce-layers", default=None, metavar="I,J,...",
+                     help="which of G's encoder maps PatchNCE compares, 0 = the image itself (default: all "
+                          "five, the paper's; e.g. 2,3,4 leaves out the pixel-level ones)")
     cut.add_argument("--no-nce-identity", dest="nce_identity", action="store_false", default=None,
                      help="leave out the PatchNCE term on G(y) vs y (FastCUT's objective)")
     cut.add_argument("--blocks", type=int_in(1, 64), default=None,
@@ -375,8 +381,8 @@ def _train_cut(args: argparse.Namespace) -> int:
     if distributed.launched_by_torchrun():
         raise UserError("gancolor train cut runs in one process: start it without torchrun")
     options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
-                   lambda_transport=args.lambda_transport,
-                   nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm,
+                   lambda_transport=args.lambda_transport, lambda_pixel=args.lambda_pixel,
+                   nce_layers=args.nce_layers, nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm,
                    d_layers=args.d_layers)
     settings = read_settings(args, "cut", **options)
     domains = load_domains(args.data, "train", settings.image_size)

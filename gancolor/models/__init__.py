@@ -9,7 +9,12 @@ name, the config and the state dict.
 from gancolor.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gancolor.models.init import NORMS, apply_spectral_norm, count_parameters, init_weights, make_norm
 from gancolor.models.multitask import MultiTaskGenerator
-from gancolor.models.patchgan import PatchDiscriminator, conv_receptive_field, receptive_field
+from gancolor.models.patchgan import (
+    PatchDiscriminator,
+    PixelDiscriminator,
+    conv_receptive_field,
+    receptive_field,
+)
 from gancolor.models.resnet import ResnetGenerator
 from gancolor.models.unet import UNetGenerator
 
@@ -23,6 +28,7 @@ __all__ = [
     "MultiTaskGenerator",
     "ResnetGenerator",
     "PatchDiscriminator",
+    "PixelDiscriminator",
     "receptive_field",
     "conv_receptive_field",
     "DCGANGenerator",

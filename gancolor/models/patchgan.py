@@ -24,7 +24,8 @@ from torch import nn
 
 from gancolor.models.init import NORMS, apply_spectral_norm, check_choice, init_weights, make_norm, uses_bias
 
-__all__ = ["PatchDiscriminator", "check_crop_size", "receptive_field", "conv_receptive_field"]
+__all__ = ["PatchDiscriminator", "PixelDiscriminator", "check_crop_size", "receptive_field",
+           "conv_receptive_field"]
 
 
 class PatchDiscriminator(nn.Module):
@@ -97,6 +98,39 @@ class PatchDiscriminator(nn.Module):
 
         Returns: patch logits (N, 1, h, w); for n_layers=3, h = H/8 - 2 (30 for H=256).
         """
+        return self.layers(x)
+
+
+class PixelDiscriminator(nn.Module):
+    """PixelGAN (pix2pix's ``netD=pixel``, Isola et al. 2017, Sec. 4.4): a critic of single pixels.
+
+    Images (N, in_channels, H, W) -> logits (N, 1, H, W), one per pixel, no sigmoid: three 1x1 convs
+    (``in_channels`` -> ``width`` -> 2 ``width`` -> 1, LeakyReLU 0.2). It sees no neighbourhood, so it
+    judges only the *distribution of colours*: it cannot ask for texture, and it cannot learn which
+    image it looks at. pix2pix found it "has no effect on spatial statistics but does encourage greater
+    colour diversity". No norm by default: an instance norm would hide each image's mean colour, the
+    very thing a palette changes.
+    """
+
+    def __init__(self, in_channels: int = 3, width: int = 64, norm: str = "none") -> None:
+        super().__init__()
+        check_choice("norm", norm, NORMS)
+        if width < 1 or in_channels < 1:
+            raise ValueError("width and in_channels must be >= 1")
+        self.config = dict(in_channels=in_channels, width=width, norm=norm)
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels, width, kernel_size=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, kernel_size=1, bias=uses_bias(norm)), make_norm(norm, 2 * width),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 1, kernel_size=1),
+        )
+        init_weights(self)
+
+    min_size = 1  # any image (an instance norm needs two pixels; 64 px crops have plenty)
+    receptive_field = 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (N, in_channels, H, W) in about [-1, 1] -> per-pixel logits (N, 1, H, W)."""
         return self.layers(x)
 
 

@@ -21,6 +21,14 @@ prefers the one that moves each pixel least: the quadratic-cost optimal transpor
 two domains (the idea behind Neural Optimal Transport, Korotin et al. 2023). For a style that is a
 small, local change of the photo (a palette pulled towards the nearest paints) that map is the style.
 
+A second option of ours (``lambda_pixel`` = λ_P > 0): a **pixel critic** P beside the PatchGAN, the
+PixelGAN of pix2pix (1x1 convs, :class:`~gancolor.models.PixelDiscriminator`), with its own LSGAN
+terms: G adds λ_P E (P(G(x)) - 1)², P minimises ½ [E (P(y) - 1)² + E P(G(x))²]. P sees one pixel at
+a time, so it judges only the colours, never the content: it cannot memorise the few training
+photos, as the PatchGAN does (:mod:`gancolor.evaluation.domain_gap`), and it asks G for the
+painting's colour distribution on every image. With the transport cost, the map it leads to is the
+one that moves each colour least onto the paintings' colours.
+
 Defaults as in the paper's code: τ = 0.07, 256 patches per layer, a 256-256 MLP per layer, Adam
 (2e-4, β = (0.5, 0.999)), the rate constant for the first half of training then decaying linearly to
 0, no pool of past fakes. Options of ours: the residual generator of
@@ -42,7 +50,7 @@ from gancolor.data.unpaired import UnpairedDomains
 from gancolor.losses import cyclegan_discriminator_loss, cyclegan_generator_loss
 from gancolor.losses.patchnce import PatchProjector, patch_nce_loss, sample_locations
 from gancolor.model_files import STYLIZER_FORMAT, generator_record, write_model_file
-from gancolor.models import PatchDiscriminator, ResnetGenerator
+from gancolor.models import PatchDiscriminator, PixelDiscriminator, ResnetGenerator
 from gancolor.models.patchgan import check_crop_size
 from gancolor.runtime import pick_device, seed_everything
 from gancolor.train import distributed
@@ -61,7 +69,7 @@ from gancolor.train.unpaired_setup import (
 __all__ = ["CUTConfig", "CUTTrainer", "export_cut_stylizer", "LOSS_NAMES"]
 
 #: The losses :meth:`CUTTrainer.train_step` reports, unweighted.
-LOSS_NAMES = ("g_gan", "nce_x", "nce_y", "transport", "d")
+LOSS_NAMES = ("g_gan", "g_pixel", "nce_x", "nce_y", "transport", "d", "d_pixel")
 
 # step_generator streams: the random choices of one step, independent of each other.
 _PATCHES = 2  # (0 and 1: the A and B crops, unpaired_setup)
@@ -86,8 +94,14 @@ class CUTConfig(TrainConfig):
     lambda_nce: float = 1.0  # λ_X = λ_Y
     # Our option, 0 = the paper: + λ_T E ||G(x) - x||², a transport cost (the module docstring).
     lambda_transport: float = 0.0
+    # Our option, 0 = the paper: + λ_P × a PixelGAN critic's LSGAN terms (the module docstring).
+    lambda_pixel: float = 0.0
     nce_identity: bool = True  # the L_PatchNCE(G, H, Y) term (CUT; off = FastCUT's objective)
     n_patches: int = 256  # S per layer
+    # Which of G's encoder layers PatchNCE compares (indices into ResnetGenerator.encode's maps, 0 = the
+    # image itself); "" = all of them, the paper's choice. Ours: "2,3,4" leaves out the pixel-level
+    # maps, which charge G for removing fine texture.
+    nce_layers: str = ""
     temperature: float = 0.07  # τ
     mlp_dim: int = 256
     lr: float = 2e-4
@@ -102,18 +116,37 @@ class CUTConfig(TrainConfig):
     def resolved_decay_steps(self) -> int:
         return self.steps // 2 if self.decay_steps is None else self.decay_steps
 
+    def omitted(self) -> set[str]:
+        """Besides the speed options, ``lambda_pixel`` at 0 and ``nce_layers`` "" (all): the config of such
+        a run is the one it had before the setting existed (older checkpoints resume)."""
+        return super().omitted() | {name for name in ("lambda_pixel", "nce_layers") if not getattr(self, name)}
+
+    def nce_layer_indices(self, n_layers: int) -> tuple[int, ...]:
+        """The indices of :attr:`nce_layers` among ``n_layers`` encoder maps (all of them for "");
+        ValueError naming the setting for anything else than distinct integers in [0, n_layers)."""
+        if not self.nce_layers.strip():
+            return tuple(range(n_layers))
+        try:
+            indices = tuple(int(part) for part in self.nce_layers.split(","))
+        except ValueError:
+            indices = ()
+        if not indices or len(set(indices)) != len(indices) or not all(0 <= i < n_layers for i in indices):
+            raise ValueError(f"nce_layers must be distinct comma-separated integers in 0..{n_layers - 1}; "
+                             f"got {self.nce_layers!r}")
+        return tuple(sorted(indices))
+
 
 class CUTTrainer(Trainer):
     """The CUT task for :func:`~gancolor.train.fit`: modules ``G`` (A -> B), ``H`` (the patch MLPs,
-    trained with G) and ``D`` (real B?). The step is :meth:`generate`, :meth:`g_losses` (G and H),
-    then :meth:`d_losses`, next to eq. 6 in the module docstring.
+    trained with G), ``D`` (real B?) and, with ``lambda_pixel`` > 0, ``P`` (a real B colour?). The step
+    is :meth:`generate`, :meth:`g_losses` (G and H), then :meth:`d_losses`, next to eq. 6 in the module
+    docstring.
 
     ``domains``: A and B, uint8, at least ``config.image_size`` px a side; paired domains are
     trained as unpaired (independent shuffles).
     """
 
     name = "cut"
-    trained_by = {"G": ("G", "H"), "D": ("D",)}
 
     # -- the step: eq. 6 (the module docstring) ----------------------------------------------------
 
@@ -130,12 +163,15 @@ class CUTTrainer(Trainer):
         ``source`` at the same sampled places (the same for both pairs of a step), averaged over G's
         encoder layers. The keys are a fixed target (the loss detaches them): computed without a graph."""
         generator = self.G  # the encoder itself (``encode`` is not a DDP method; CUT runs in one process)
+        layers = self.nce_layers
         with torch.no_grad():
-            keys_features = generator.encode(source)
+            source_features = generator.encode(source)
+            keys_features = [source_features[i] for i in layers]
             locations = sample_locations(keys_features, self.config.n_patches,
                                          step_generator(self.config.seed, step, _PATCHES))
             keys = nets.H(keys_features, locations)  # z: (B, S, dim) per layer
-        queries = nets.H(generator.encode(output), locations)  # ẑ
+        output_features = generator.encode(output)
+        queries = nets.H([output_features[i] for i in layers], locations)  # ẑ
         terms = [patch_nce_loss(q, k, self.config.temperature) for q, k in zip(queries, keys, strict=True)]
         return torch.stack(terms).mean()
 
@@ -145,22 +181,31 @@ class CUTTrainer(Trainer):
         cfg, step = self.config, batch["step"]
         terms = {"g_gan": cyclegan_generator_loss(nets.D(fakes["fake_b"]), cfg.gan_loss),  # E (D(G(x)) - 1)²
                  "nce_x": self.patch_nce(nets, batch["real_a"], fakes["fake_b"], step),
-                 "nce_y": 0.0, "transport": 0.0}
+                 "g_pixel": 0.0, "nce_y": 0.0, "transport": 0.0}
         nce = terms["nce_x"]
         if cfg.nce_identity:
             terms["nce_y"] = self.patch_nce(nets, batch["real_b"], fakes["idt_b"], step)
             nce = 0.5 * (nce + terms["nce_y"])
         loss = terms["g_gan"] + cfg.lambda_nce * nce
+        if cfg.lambda_pixel:  # + λ_P E (P(G(x)) - 1)²: the colours of a painting, pixel by pixel
+            terms["g_pixel"] = cyclegan_generator_loss(nets.P(fakes["fake_b"]), cfg.gan_loss)
+            loss = loss + cfg.lambda_pixel * terms["g_pixel"]
         if cfg.lambda_transport:  # λ_T E ||G(x) - x||²: of the maps D accepts, prefer the one moving least
             terms["transport"] = (fakes["fake_b"].float() - batch["real_a"].float()).pow(2).mean()
             loss = loss + cfg.lambda_transport * terms["transport"]
         return loss, terms
 
     def d_losses(self, nets: Networks, batch: dict, fakes: dict) -> Losses:
-        """D: min ½ [E (D(y) - 1)² + E D(G(x))²] on this step's fakes (detached)."""
-        loss = cyclegan_discriminator_loss(nets.D(batch["real_b"]), nets.D(fakes["fake_b"].detach()),
-                                           self.config.gan_loss)
-        return loss, {"d": loss}
+        """D: min ½ [E (D(y) - 1)² + E D(G(x))²] on this step's fakes (detached); the pixel critic P
+        the same terms on its per-pixel logits, when ``lambda_pixel`` > 0."""
+        fake = fakes["fake_b"].detach()
+        loss = cyclegan_discriminator_loss(nets.D(batch["real_b"]), nets.D(fake), self.config.gan_loss)
+        terms: dict[str, torch.Tensor | float] = {"d": loss, "d_pixel": 0.0}
+        if self.config.lambda_pixel:
+            terms["d_pixel"] = cyclegan_discriminator_loss(nets.P(batch["real_b"]), nets.P(fake),
+                                                           self.config.gan_loss)
+            loss = loss + terms["d_pixel"]
+        return loss, terms
 
     @property
     def updates(self) -> tuple[Update, ...]:
@@ -172,7 +217,7 @@ class CUTTrainer(Trainer):
     def __init__(self, config: CUTConfig, domains: UnpairedDomains,
                  device: str | torch.device | None = None, precision: Precision | None = None) -> None:
         check_unpaired_settings(config, domains)
-        for name in ("lambda_nce", "lambda_transport"):
+        for name in ("lambda_nce", "lambda_transport", "lambda_pixel"):
             if not getattr(config, name) >= 0:
                 raise ValueError(f"{name} is a weight >= 0; got {getattr(config, name)}")
         if not config.temperature > 0:
@@ -189,7 +234,10 @@ class CUTTrainer(Trainer):
         seed_everything(config.seed)
         self.G = ResnetGenerator(3, 3, width=config.width, n_blocks=config.n_blocks, n_down=config.n_down,
                                  norm=config.norm, upsample=config.upsample, residual=config.residual)
-        self.H = PatchProjector(self.G.encoder_channels(), config.mlp_dim)
+        channels = self.G.encoder_channels()
+        #: The encoder maps PatchNCE compares (indices into ``G.encode``'s list).
+        self.nce_layers = config.nce_layer_indices(len(channels))
+        self.H = PatchProjector([channels[i] for i in self.nce_layers], config.mlp_dim)
         self.D = PatchDiscriminator(3, width=config.d_width, n_layers=config.d_layers,
                                     norm=config.d_norm or config.norm)
         check_crop_size(self.D, config.image_size)
@@ -197,10 +245,15 @@ class CUTTrainer(Trainer):
             raise ValueError(f"image_size {config.image_size} must be a multiple of {self.G.size_multiple} "
                              f"and at least {self.G.min_size} for n_down={config.n_down}")
         self.modules: dict[str, torch.nn.Module] = {"G": self.G, "H": self.H, "D": self.D}
+        if config.lambda_pixel:  # made only when used: a run without it draws the same random numbers
+            self.modules["P"] = PixelDiscriminator(3, width=config.d_width)
+        critics = [name for name in ("D", "P") if name in self.modules]
+        self.trained_by = {"G": ("G", "H"), "D": tuple(critics)}
         betas = (config.beta1, config.beta2)
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             "G": torch.optim.Adam([*self.G.parameters(), *self.H.parameters()], lr=config.lr, betas=betas),
-            "D": torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas),
+            "D": torch.optim.Adam([p for name in critics for p in self.modules[name].parameters()],
+                                  lr=config.lr, betas=betas),
         }
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {
             name: linear_decay(optimizer, config.steps, config.resolved_decay_steps)

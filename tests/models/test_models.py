@@ -9,6 +9,7 @@ from gancolor.models import (
     DCGANDiscriminator,
     DCGANGenerator,
     PatchDiscriminator,
+    PixelDiscriminator,
     UNetGenerator,
     count_parameters,
     init_weights,
@@ -208,6 +209,23 @@ def test_patchgan_pix2pix_shapes_and_parameter_count():
     small = PatchDiscriminator(width=8)
     assert small(torch.randn(2, 3, 64, 64)).shape == (2, 1, 6, 6)
     assert type(small)(**small.config).config == small.config
+
+
+def test_pixelgan_judges_each_pixel_alone():
+    torch.manual_seed(0)
+    model = PixelDiscriminator(width=4)
+    x = torch.randn(2, 3, 9, 7)
+    logits = model(x)
+    assert logits.shape == (2, 1, 9, 7) and model.receptive_field == model.min_size == 1
+    order = torch.randperm(9 * 7)  # shuffling the pixels shuffles the verdicts the same way
+    shuffled = model(x.flatten(2)[:, :, order].view(2, 3, 9, 7))
+    assert torch.allclose(shuffled.flatten(2), logits.flatten(2)[:, :, order], atol=1e-6)
+    x.requires_grad_(True)
+    model(x)[0, 0, 4, 3].backward()
+    assert (x.grad[0].abs().sum(dim=0) > 0).nonzero().tolist() == [[4, 3]]
+    assert type(model)(**model.config).config == model.config
+    with pytest.raises(ValueError, match="width"):
+        PixelDiscriminator(width=0)
 
 
 # ------------------------------------------------------------------------------------ DCGAN

@@ -141,6 +141,48 @@ def test_the_transport_cost_is_the_mean_squared_change_and_pulls_g_towards_the_i
         CUTTrainer(tiny_config(lambda_transport=-1.0), domains, device="cpu")
 
 
+def test_the_pixel_critic_is_made_only_when_weighted_and_trained_with_d():
+    domains = tiny_domains()
+    off = CUTTrainer(tiny_config(), domains, device="cpu")
+    assert "P" not in off.modules and off.trained_by["D"] == ("D",)
+    assert {off.train_step(0)[name] for name in ("g_pixel", "d_pixel")} == {0.0}
+    on = CUTTrainer(tiny_config(lambda_pixel=1.0), domains, device="cpu")
+    assert on.trained_by == {"G": ("G", "H"), "D": ("D", "P")}
+    before = {k: v.clone() for k, v in on.modules["P"].state_dict().items()}
+    losses = on.train_step(0)
+    assert losses["g_pixel"] > 0 and losses["d_pixel"] > 0
+    assert not state_equal(before, on.modules["P"].state_dict())
+    with pytest.raises(ValueError, match="lambda_pixel"):
+        CUTTrainer(tiny_config(lambda_pixel=-1.0), domains, device="cpu")
+
+
+def test_the_pixel_terms_are_lsgan_on_the_pixel_critic():
+    trainer = CUTTrainer(tiny_config(lambda_pixel=1.0), tiny_domains(), device="cpu")
+    batch, critic = trainer.batch(0), trainer.modules["P"]
+    with torch.no_grad():
+        fake = trainer.G(batch["real_a"])
+        g_expected = float((critic(fake) - 1).pow(2).mean())  # E (P(G(x)) - 1)²
+        d_expected = float(0.5 * ((critic(batch["real_b"]) - 1).pow(2).mean() + critic(fake).pow(2).mean()))
+    losses = trainer.train_step(0)
+    assert losses["g_pixel"] == pytest.approx(g_expected, rel=1e-5)
+    assert losses["d_pixel"] == pytest.approx(d_expected, rel=1e-5)  # on the same (detached) fakes
+
+
+def test_nce_layers_choose_the_encoder_maps_patchnce_compares():
+    domains = tiny_domains()
+    every = CUTTrainer(tiny_config(), domains, device="cpu")
+    assert every.nce_layers == (0, 1, 2, 3, 4) and len(every.modules["H"].heads) == 5
+    deep = CUTTrainer(tiny_config(nce_layers="4,2"), domains, device="cpu")
+    assert deep.nce_layers == (2, 4) and len(deep.modules["H"].heads) == 2
+    assert math.isfinite(deep.train_step(0)["nce_x"])
+    channels = deep.G.encoder_channels()
+    assert [head[0].in_features for head in deep.modules["H"].heads] == [channels[2], channels[4]]
+    for bad in ("5", "1,1", "a", ","):
+        with pytest.raises(ValueError, match="nce_layers"):
+            CUTTrainer(tiny_config(nce_layers=bad), domains, device="cpu")
+    assert "nce_layers" not in tiny_config().to_dict() and "lambda_pixel" not in tiny_config().to_dict()
+
+
 def test_residual_g_starts_as_the_identity_and_refuses_bad_settings():
     domains = tiny_domains()
     trainer = CUTTrainer(tiny_config(residual=True), domains, device="cpu")
@@ -154,14 +196,14 @@ def test_residual_g_starts_as_the_identity_and_refuses_bad_settings():
 
 
 def test_exact_resume(tmp_path):
-    domains = tiny_domains()
-    straight = CUTTrainer(tiny_config(), domains, device="cpu")
+    domains, config = tiny_domains(), tiny_config(lambda_pixel=0.5)
+    straight = CUTTrainer(config, domains, device="cpu")
     fit(straight, 4, progress=False)
-    first = CUTTrainer(tiny_config(), domains, device="cpu")
+    first = CUTTrainer(config, domains, device="cpu")
     fit(first, 2, out_dir=tmp_path, checkpoint_every=2, progress=False)
-    resumed = CUTTrainer(tiny_config(), domains, device="cpu")
+    resumed = CUTTrainer(config, domains, device="cpu")
     fit(resumed, 4, out_dir=tmp_path, resume=True, progress=False)
-    for name in ("G", "H", "D"):
+    for name in ("G", "H", "D", "P"):
         assert state_equal(straight.modules[name].state_dict(), resumed.modules[name].state_dict())
 
 
