@@ -228,6 +228,22 @@ def test_pixelgan_judges_each_pixel_alone():
         PixelDiscriminator(width=0)
 
 
+def test_pixelgan_learns_to_tell_two_colour_sets_apart_at_the_gan_learning_rate():
+    # LSGAN at Adam 2e-4 (the GANs' rate): reddish pixels are real, bluish ones fake.
+    torch.manual_seed(0)
+    critic = PixelDiscriminator(width=64)
+    optimizer = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real = torch.tensor([0.6, -0.2, -0.3]).view(1, 3, 1, 1) + 0.2 * torch.randn(4, 3, 8, 8)
+    fake = torch.tensor([-0.3, -0.1, 0.5]).view(1, 3, 1, 1) + 0.2 * torch.randn(4, 3, 8, 8)
+    for _ in range(200):
+        loss = 0.5 * ((critic(real) - 1).pow(2).mean() + critic(fake).pow(2).mean())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        assert float(critic(real).mean()) > 0.7 and float(critic(fake).mean()) < 0.3
+
+
 # ------------------------------------------------------------------------------------ DCGAN
 
 
