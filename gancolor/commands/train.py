@@ -382,8 +382,8 @@ def _train_cut(args: argparse.Namespace) -> int:
         raise UserError("gancolor train cut runs in one process: start it without torchrun")
     options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
                    lambda_transport=args.lambda_transport, lambda_pixel=args.lambda_pixel,
-                   nce_layers=args.nce_layers, nce_identity=args.nce_identity, residual=args.residual, d_norm=args.d_norm,
-                   d_layers=args.d_layers)
+                   nce_layers=args.nce_layers, nce_identity=args.nce_identity, residual=args.residual,
+                   d_norm=args.d_norm, d_layers=args.d_layers)
     settings = read_settings(args, "cut", **options)
     domains = load_domains(args.data, "train", settings.image_size)
     config, steps = settings.config(max(len(domains.a), len(domains.b)))

@@ -117,8 +117,8 @@ class CUTConfig(TrainConfig):
         return self.steps // 2 if self.decay_steps is None else self.decay_steps
 
     def omitted(self) -> set[str]:
-        """Besides the speed options, ``lambda_pixel`` at 0 and ``nce_layers`` "" (all): the config of such
-        a run is the one it had before the setting existed (older checkpoints resume)."""
+        """Besides the speed options, ``lambda_pixel`` at 0 and ``nce_layers`` "" (all): the config of
+        such a run is the one it had before the setting existed (older checkpoints resume)."""
         return super().omitted() | {name for name in ("lambda_pixel", "nce_layers") if not getattr(self, name)}
 
     def nce_layer_indices(self, n_layers: int) -> tuple[int, ...]:
