@@ -119,7 +119,8 @@ class CUTConfig(TrainConfig):
     def omitted(self) -> set[str]:
         """Besides the speed options, ``lambda_pixel`` at 0 and ``nce_layers`` "" (all): the config of
         such a run is the one it had before the setting existed (older checkpoints resume)."""
-        return super().omitted() | {name for name in ("lambda_pixel", "nce_layers") if not getattr(self, name)}
+        off = {name for name in ("lambda_pixel", "nce_layers") if not getattr(self, name)}
+        return super().omitted() | off
 
     def nce_layer_indices(self, n_layers: int) -> tuple[int, ...]:
         """The indices of :attr:`nce_layers` among ``n_layers`` encoder maps (all of them for "");
