@@ -216,6 +216,9 @@ def _add_cut_options(cut: argparse.ArgumentParser) -> None:
     cut.add_argument("--width", type=_WIDTH, default=None, help="G's first-layer width (paper: 64)")
     cut.add_argument("--residual", action="store_true", default=None,
                      help="a generator that outputs the input plus a change, starting as the identity")
+    cut.add_argument("--filter-size", type=int_in(0, 15), default=None, metavar="K",
+                     help="with --residual: G also filters the photo by a K x K filter it predicts at every "
+                          "pixel (odd K; it can then smooth, e.g. along strokes; default 0 = none)")
     cut.add_argument("--d-norm", default=None, choices=["instance", "batch", "none"],
                      help="the discriminator's normalisation (default: that of G, instance)")
     cut.add_argument("--d-layers", type=int_in(1, 6), default=None, help=_D_LAYERS_HELP)
@@ -383,6 +386,7 @@ def _train_cut(args: argparse.Namespace) -> int:
     options = dict(width=args.width, n_blocks=args.blocks, lambda_nce=args.lambda_nce,
                    lambda_transport=args.lambda_transport, lambda_pixel=args.lambda_pixel,
                    nce_layers=args.nce_layers, nce_identity=args.nce_identity, residual=args.residual,
+                   filter_size=args.filter_size,
                    d_norm=args.d_norm, d_layers=args.d_layers)
     settings = read_settings(args, "cut", **options)
     domains = load_domains(args.data, "train", settings.image_size)

@@ -29,9 +29,10 @@ CRITICS = ("patch", "pixel")
 def critic_accuracy(train: UnpairedDomains, held_out: UnpairedDomains, parts: dict[str, slice] | None = None,
                     steps: int = 1000, batch_size: int = 8, seed: int = 0, norm: str = "none",
                     progress: bool = True, critic: str = "patch") -> dict[str, dict[str, float]]:
-    """Train a 70 x 70 PatchGAN (``critic="patch"``; ``"pixel"``: pix2pix's PixelGAN, which sees one pixel
-    at a time and so only colours) to tell ``train.b`` (1) from ``train.a`` (0) with the LSGAN loss (Adam 2e-4,
-    β1 0.5, ``steps`` batches of ``batch_size`` of each, drawn with ``seed``), then score ``held_out``.
+    """Train a 70 x 70 PatchGAN (``critic="patch"``; ``"pixel"``: pix2pix's PixelGAN, which sees one
+    pixel at a time and so only colours) to tell ``train.b`` (1) from ``train.a`` (0) with the LSGAN
+    loss (Adam 2e-4, β1 0.5, ``steps`` batches of ``batch_size`` of each, drawn with ``seed``), then
+    score ``held_out``.
 
     Inputs: ``train``, ``held_out``: (N, 3, H, W) uint8 domains (64 px and up: the PatchGAN's smallest
     input); ``parts``: named slices of ``held_out`` scored separately (None: ``{"all": everything}``).

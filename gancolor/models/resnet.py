@@ -32,6 +32,19 @@ as the identity. Without skip connections the plain network must rebuild every p
 quarter-size code; the residual one passes the photo's detail through untouched, which suits
 styles that keep most of the photo (a painting of it) rather than replacing it (summer -> winter).
 
+``filter_size=K`` (our option, with ``residual``) also lets the network *smooth* cheaply. A residual
+network passes the photo's detail through for free, but to remove it (a painting's strokes smear
+texture along the edges) it must rebuild that detail exactly from its quarter-size code, and cancel
+it. So a second head predicts, at every pixel p, the weights w_Δ(p) of a K x K neighbourhood, and
+the image that the change h is added to is
+
+    F(x)(p) = x(p) + Σ_Δ w_Δ(p) (x(p + Δ) - x(p))       Δ in {-K//2 .. K//2}², w from a 3x3 conv
+
+(a kernel-predicting network, Bako et al. 2017 and Mildenhall et al. 2018 for denoising; the weights
+act on differences, so a flat region stays flat whatever w is). The head starts at zero, so
+F(x) = x and the generator still starts as the identity; with w_Δ = 1/K² it is a box blur, with w
+along a line through p, a brush stroke.
+
 Reflection padding (instead of zeros) keeps the borders free of the dark frame that zero padding
 teaches the network to paint.
 """
@@ -39,12 +52,13 @@ teaches the network to paint.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gancolor.models.init import NORMS, add_change, check_choice, init_weights, make_norm, uses_bias
 from gancolor.models.unet import UPSAMPLE_MODES
 
-__all__ = ["ResnetGenerator", "ResidualBlock"]
+__all__ = ["ResnetGenerator", "ResidualBlock", "filter_pixels"]
 
 
 class ResidualBlock(nn.Module):
@@ -84,6 +98,8 @@ class ResnetGenerator(nn.Module):
         upsample: ``"transpose"`` (paper) or ``"bilinear"`` (+ 3x3 conv, no checkerboard).
         residual: output tanh(atanh(x) + h), h the last conv's output (starting at zero: the
             identity), instead of tanh(h); needs out_channels == in_channels.
+        filter_size: K > 0 (odd, with ``residual``): output tanh(atanh(F(x)) + h), F(x) the input
+            filtered by a K x K filter predicted at every pixel (the module docstring); 0 = none.
     """
 
     def __init__(
@@ -96,6 +112,7 @@ class ResnetGenerator(nn.Module):
         norm: str = "instance",
         upsample: str = "transpose",
         residual: bool = False,
+        filter_size: int = 0,
     ) -> None:
         super().__init__()
         check_choice("norm", norm, NORMS)
@@ -107,9 +124,14 @@ class ResnetGenerator(nn.Module):
                              f"equal in_channels ({in_channels})")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width,
                            n_blocks=n_blocks, n_down=n_down, norm=norm, upsample=upsample)
+        if filter_size and (not residual or filter_size < 0 or filter_size % 2 == 0):
+            raise ValueError(f"filter_size must be odd and positive, with residual=True; got {filter_size} "
+                             f"(residual={residual})")
         if residual:  # files written before the option, and plain generators, keep their config
             self.config["residual"] = True
-        self.residual = residual
+        if filter_size:
+            self.config["filter_size"] = filter_size
+        self.residual, self.filter_size = residual, filter_size
         self.in_channels = in_channels
         self.size_multiple = 2**n_down
         self.min_size = max(4, 2 * self.size_multiple)  # reflection pads: 3 px at H, 1 px at H / 2**n_down
@@ -151,6 +173,10 @@ class ResnetGenerator(nn.Module):
         if residual:  # h = 0 at the start: G(x) = x
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
+        if filter_size:  # w: (N, K², H, W) from the last feature map, zero at the start: F(x) = x
+            self.filter_head = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(width, filter_size**2, 3))
+            nn.init.zeros_(self.filter_head[1].weight)
+            nn.init.zeros_(self.filter_head[1].bias)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -193,5 +219,26 @@ class ResnetGenerator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: ``x`` (N, in_channels, H, W) in [-1, 1]. Returns: (N, out_channels, H, W) in [-1, 1]."""
         self._check_input(x)
-        out = self.layers(x)
-        return add_change(x, out) if self.residual else out
+        if not self.filter_size:
+            out = self.layers(x)
+            return add_change(x, out) if self.residual else out
+        features = self.layers[:-3](x)  # (N, k, H, W): everything but the output conv (pad, conv, identity)
+        change = self.layers[-3:](features)  # h
+        return add_change(filter_pixels(x, self.filter_head(features)), change)
+
+
+def filter_pixels(image: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """F(x)(p) = x(p) + Σ_Δ w_Δ(p) (x(p + Δ) - x(p)): each pixel's own K x K filter on the differences.
+
+    Inputs: ``image`` x (N, C, H, W); ``weights`` w (N, K², H, W), Δ in row-major order over the
+    K x K window (the border reflected). Returns (N, C, H, W); w = 0 returns x.
+    """
+    n, channels, height, width = image.shape
+    k2 = weights.shape[1]
+    k = round(k2**0.5)
+    if k * k != k2 or k % 2 == 0:
+        raise ValueError(f"weights must have K² channels for an odd K; got {k2}")
+    padded = F.pad(image, (k // 2,) * 4, mode="reflect")
+    neighbours = F.unfold(padded, k).view(n, channels, k2, height, width)  # x(p + Δ): (N, C, K², H, W)
+    differences = neighbours - image[:, :, None]
+    return image + (weights[:, None].to(differences.dtype) * differences).sum(dim=2)

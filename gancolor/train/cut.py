@@ -111,15 +111,19 @@ class CUTConfig(TrainConfig):
     decay_steps: int | None = None  # None = steps // 2
     flip: bool = True
     residual: bool = False  # G(x) = tanh(atanh(x) + h), starting at the identity
+    # Ours, with ``residual``: K > 0 also filters x by a K x K filter G predicts at every pixel
+    # (ResnetGenerator's filter_size): G can smooth without rebuilding the detail it removes.
+    filter_size: int = 0
 
     @property
     def resolved_decay_steps(self) -> int:
         return self.steps // 2 if self.decay_steps is None else self.decay_steps
 
     def omitted(self) -> set[str]:
-        """Besides the speed options, ``lambda_pixel`` at 0 and ``nce_layers`` "" (all): the config of
-        such a run is the one it had before the setting existed (older checkpoints resume)."""
-        off = {name for name in ("lambda_pixel", "nce_layers") if not getattr(self, name)}
+        """Besides the speed options, ``lambda_pixel`` and ``filter_size`` at 0 and ``nce_layers`` ""
+        (all): the config of such a run is the one it had before the setting existed (older checkpoints
+        resume)."""
+        off = {name for name in ("lambda_pixel", "nce_layers", "filter_size") if not getattr(self, name)}
         return super().omitted() | off
 
     def nce_layer_indices(self, n_layers: int) -> tuple[int, ...]:
@@ -234,7 +238,8 @@ class CUTTrainer(Trainer):
         self.step = 0
         seed_everything(config.seed)
         self.G = ResnetGenerator(3, 3, width=config.width, n_blocks=config.n_blocks, n_down=config.n_down,
-                                 norm=config.norm, upsample=config.upsample, residual=config.residual)
+                                 norm=config.norm, upsample=config.upsample, residual=config.residual,
+                                 filter_size=config.filter_size)
         channels = self.G.encoder_channels()
         #: The encoder maps PatchNCE compares (indices into ``G.encode``'s list).
         self.nce_layers = config.nce_layer_indices(len(channels))

@@ -207,8 +207,9 @@ def test_exact_resume(tmp_path):
         assert state_equal(straight.modules[name].state_dict(), resumed.modules[name].state_dict())
 
 
-def test_the_exported_stylizer_is_one_sided(tmp_path):
-    trainer = CUTTrainer(tiny_config(), tiny_domains(), device="cpu")
+@pytest.mark.parametrize("options", [{}, {"residual": True, "filter_size": 3}])
+def test_the_exported_stylizer_is_one_sided(tmp_path, options):
+    trainer = CUTTrainer(tiny_config(**options), tiny_domains(), device="cpu")
     fit(trainer, 1, progress=False)
     stylizer = load_stylizer(export_cut_stylizer(trainer, tmp_path / "cut.pt"))
     assert set(stylizer.generators) == {"AtoB"} and stylizer.domains == ("summer", "winter")
@@ -228,13 +229,15 @@ def test_train_cut_keeps_the_best_and_stylize_refuses_b_to_a_in_one_line(tmp_pat
     run = tmp_path / "run"
     assert main(["train", "cut", "--out", str(run), "--width", "8", "--blocks", "1", "--steps", "2",
                  "--checkpoint-every", "1", "--keep-best", "--d-layers", "2", "--residual",
-                 "--lambda-transport", "2.5"]) == 0
+                 "--lambda-transport", "2.5", "--lambda-pixel", "0.5", "--nce-layers", "1,4",
+                 "--filter-size", "3"]) == 0
     printed = capsys.readouterr().out
     assert "a CUT summer2winter" in printed and "best checkpoint on the val split" in printed
     assert (run / "stylizer.pt").is_file() and (run / "best_stylizer.pt").is_file()
     settings = load_stylizer(run / "stylizer.pt").meta["train_config"]
     assert settings["d_layers"] == 2 and settings["residual"] and settings["width"] == 8
-    assert settings["lambda_transport"] == 2.5
+    assert settings["lambda_transport"] == 2.5 and settings["lambda_pixel"] == 0.5
+    assert settings["nce_layers"] == "1,4" and settings["filter_size"] == 3
     Image.fromarray(np.full((40, 30, 3), 120, np.uint8)).save(tmp_path / "p.png")
     assert main(["stylize", str(tmp_path / "p.png"), "-o", str(tmp_path / "out"),
                  "--checkpoint", str(run / "stylizer.pt")]) == 0
