@@ -8,7 +8,7 @@ none, however long it trains.
 
 On the embedded paintings (model card 3b) the critic separates the held-out scenes from their
 paintings, and not the held-out photos: it learned "a painting is not a synthetic scene", so a
-photo and its painting both look like paintings to it, and the stylizers leave photos alone.
+photo and its painting both look like paintings to it, and the stylizers leave photos' colours alone.
 """
 
 from __future__ import annotations

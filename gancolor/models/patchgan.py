@@ -108,10 +108,11 @@ class PixelDiscriminator(nn.Module):
     (``in_channels`` -> ``width`` -> 2 ``width`` -> 1, LeakyReLU 0.2). It sees no neighbourhood, so it
     judges only the *distribution of colours*: it cannot ask for texture, and it cannot learn which
     image it looks at. pix2pix found it "has no effect on spatial statistics but does encourage greater
-    colour diversity". No norm by default: an instance norm would hide each image's mean colour, the
-    very thing a palette changes. Weights: PyTorch's default (Kaiming-uniform) initialisation, which
-    keeps the activations' scale through the layers, rather than the N(0, 0.02) of the other networks,
-    whose norms rescale what such small weights shrink.
+    colour diversity". No norm by default: an instance norm would remove each image's mean of the
+    features, which carries its mean colour, the very thing a palette changes. Weights: PyTorch's
+    default (Kaiming-uniform) initialisation, which keeps the activations' scale through the layers,
+    rather than the N(0, 0.02) of the other networks, whose norms rescale what such small weights
+    shrink.
     """
 
     def __init__(self, in_channels: int = 3, width: int = 64, norm: str = "none") -> None:
